@@ -1,0 +1,134 @@
+//! Training parameters: unchecked [`TrainParams`] as read from a
+//! configuration, checked into a valid [`TrainConfig`] before use.
+
+use serde::{Deserialize, Serialize};
+
+use crate::activation::Activation;
+use crate::errors::TrainError;
+
+/// Training parameters as given (unchecked). Defaults are those of the
+/// paper on the full datasets; the embedded subsets want 75 epochs
+/// (same number of Adam steps, see SPEC section 2).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrainParams {
+    /// Hidden layer sizes, e.g. `[64]`.
+    pub hidden: Vec<usize>,
+    /// Activation after every hidden layer.
+    pub activation: Activation,
+    /// Passes over the training set; the cosine schedule spans them all.
+    pub epochs: usize,
+    /// Mini-batch size; the last batch of an epoch may be smaller.
+    pub batch_size: usize,
+    /// Initial Adam learning rate, annealed to 0 by a cosine per epoch.
+    pub learning_rate: f64,
+}
+
+impl Default for TrainParams {
+    fn default() -> Self {
+        Self {
+            hidden: vec![64],
+            activation: Activation::Relu,
+            epochs: 10,
+            batch_size: 128,
+            learning_rate: 0.01,
+        }
+    }
+}
+
+impl TrainParams {
+    /// Checks every parameter; the error names the first one out of range.
+    pub fn check(self) -> Result<TrainConfig, TrainError> {
+        let bad = |name, value: String, expected| Err(TrainError::OutOfRange { name, value, expected });
+        if self.hidden.contains(&0) {
+            return bad("hidden", format!("{:?}", self.hidden), "every hidden size >= 1");
+        }
+        if self.epochs == 0 || self.epochs > 100_000 {
+            return bad("epochs", self.epochs.to_string(), "1 ..= 100000");
+        }
+        if self.batch_size == 0 {
+            return bad("batch_size", self.batch_size.to_string(), ">= 1");
+        }
+        if !(self.learning_rate.is_finite() && self.learning_rate > 0.0 && self.learning_rate <= 10.0) {
+            return bad("learning_rate", self.learning_rate.to_string(), "finite, > 0 and <= 10");
+        }
+        Ok(TrainConfig(self))
+    }
+}
+
+/// Checked training parameters.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TrainConfig(TrainParams);
+
+impl TrainConfig {
+    /// The parameters.
+    pub fn params(&self) -> &TrainParams {
+        &self.0
+    }
+
+    /// Learning rate of epoch `e` (from 0): cosine annealing from the initial
+    /// rate to 0 over all epochs, as PyTorch's `CosineAnnealingLR(T_max = epochs)`
+    /// stepped once per epoch.
+    pub fn learning_rate_at(&self, epoch: usize) -> f64 {
+        let t = epoch as f64 / self.0.epochs as f64;
+        self.0.learning_rate * 0.5 * (1.0 + (std::f64::consts::PI * t).cos())
+    }
+}
+
+impl std::ops::Deref for TrainConfig {
+    type Target = TrainParams;
+
+    fn deref(&self) -> &TrainParams {
+        &self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_valid_and_out_of_range_values_are_named() {
+        assert!(TrainParams::default().check().is_ok());
+        let err = TrainParams {
+            learning_rate: -0.1,
+            ..Default::default()
+        }
+        .check()
+        .unwrap_err();
+        assert!(err.to_string().starts_with("learning_rate = -0.1"), "{err}");
+        let err = TrainParams {
+            hidden: vec![64, 0],
+            ..Default::default()
+        }
+        .check()
+        .unwrap_err();
+        assert!(err.to_string().starts_with("hidden"), "{err}");
+        let err = TrainParams {
+            epochs: 0,
+            ..Default::default()
+        }
+        .check()
+        .unwrap_err();
+        assert!(err.to_string().starts_with("epochs"), "{err}");
+        let err = TrainParams {
+            learning_rate: f64::NAN,
+            ..Default::default()
+        }
+        .check()
+        .unwrap_err();
+        assert!(err.to_string().starts_with("learning_rate"), "{err}");
+    }
+
+    #[test]
+    fn cosine_schedule_starts_at_the_rate_and_halves_midway() {
+        let cfg = TrainParams {
+            epochs: 10,
+            ..Default::default()
+        }
+        .check()
+        .unwrap();
+        assert_eq!(cfg.learning_rate_at(0), 0.01);
+        assert!((cfg.learning_rate_at(5) - 0.005).abs() < 1e-12);
+        assert!(cfg.learning_rate_at(9) > 0.0 && cfg.learning_rate_at(9) < 0.0003);
+    }
+}

@@ -1,0 +1,168 @@
+//! The plain, backend-free view of a trained network: a stack of signed,
+//! weighted bipartite graphs, one per linear layer.
+
+use serde::{Deserialize, Serialize};
+
+use crate::activation::Activation;
+
+/// One linear layer seen as a directed bipartite graph from `n_in` input
+/// nodes to `n_out` output nodes.
+///
+/// `weights[j * n_out + i]` is the weight of the edge from input node `j` to
+/// output node `i` (row-major `[n_in, n_out]`, the layout of burn's `Linear`);
+/// `bias[i]` is an attribute of output node `i`. A zero weight is a missing edge.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Layer {
+    /// Number of input (left) nodes.
+    pub n_in: usize,
+    /// Number of output (right) nodes.
+    pub n_out: usize,
+    /// Edge weights, row-major `[n_in, n_out]`.
+    pub weights: Vec<f32>,
+    /// One bias per output node.
+    pub bias: Vec<f32>,
+}
+
+impl Layer {
+    /// A layer from its parts.
+    ///
+    /// # Panics
+    /// If `weights` does not hold `n_in * n_out` values or `bias` does not hold `n_out`.
+    pub fn new(n_in: usize, n_out: usize, weights: Vec<f32>, bias: Vec<f32>) -> Self {
+        assert_eq!(weights.len(), n_in * n_out, "weights must be n_in * n_out");
+        assert_eq!(bias.len(), n_out, "bias must have n_out values");
+        Self {
+            n_in,
+            n_out,
+            weights,
+            bias,
+        }
+    }
+
+    /// The weight of the edge from input node `j` to output node `i`.
+    pub fn weight(&self, j: usize, i: usize) -> f32 {
+        self.weights[j * self.n_out + i]
+    }
+
+    /// Index into [`Layer::weights`] of the edge `j -> i`.
+    pub fn index(&self, j: usize, i: usize) -> usize {
+        j * self.n_out + i
+    }
+
+    /// Number of non-zero weights (edges present).
+    pub fn edge_count(&self) -> usize {
+        self.weights.iter().filter(|w| **w != 0.0).count()
+    }
+
+    /// The same layer with `f` applied to every weight and every bias.
+    pub fn map(&self, f: impl Fn(f32) -> f32) -> Self {
+        Self {
+            n_in: self.n_in,
+            n_out: self.n_out,
+            weights: self.weights.iter().map(|&w| f(w)).collect(),
+            bias: self.bias.iter().map(|&b| f(b)).collect(),
+        }
+    }
+}
+
+/// A feed-forward network as plain data: layers applied in order, the
+/// activation after every layer but the last, a softmax-free argmax output.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WeightStack {
+    /// Activation after each hidden layer.
+    pub activation: Activation,
+    /// The layers, input first.
+    pub layers: Vec<Layer>,
+}
+
+impl WeightStack {
+    /// A stack of layers whose sizes chain (`n_out` of one is `n_in` of the next).
+    ///
+    /// # Panics
+    /// If there is no layer or the sizes do not chain.
+    pub fn new(activation: Activation, layers: Vec<Layer>) -> Self {
+        assert!(!layers.is_empty(), "a network needs at least one layer");
+        for pair in layers.windows(2) {
+            assert_eq!(pair[0].n_out, pair[1].n_in, "layer sizes must chain");
+        }
+        Self { activation, layers }
+    }
+
+    /// Input dimension.
+    pub fn input_dim(&self) -> usize {
+        self.layers[0].n_in
+    }
+
+    /// Number of outputs (classes).
+    pub fn output_dim(&self) -> usize {
+        self.layers[self.layers.len() - 1].n_out
+    }
+
+    /// Node counts from input to output, e.g. `[784, 64, 2]`.
+    pub fn sizes(&self) -> Vec<usize> {
+        std::iter::once(self.input_dim())
+            .chain(self.layers.iter().map(|l| l.n_out))
+            .collect()
+    }
+
+    /// The same network with `f` applied to every weight and bias of every layer.
+    pub fn map(&self, f: impl Fn(f32) -> f32) -> Self {
+        Self {
+            activation: self.activation,
+            layers: self.layers.iter().map(|l| l.map(&f)).collect(),
+        }
+    }
+
+    /// The same network with every layer replaced by `f(layer_index, layer)`.
+    pub fn map_layers(&self, mut f: impl FnMut(usize, &Layer) -> Layer) -> Self {
+        let layers = self
+            .layers
+            .iter()
+            .enumerate()
+            .map(|(l, layer)| {
+                let new = f(l, layer);
+                assert_eq!(
+                    (new.n_in, new.n_out),
+                    (layer.n_in, layer.n_out),
+                    "a perturbation must keep layer shapes"
+                );
+                new
+            })
+            .collect();
+        Self {
+            activation: self.activation,
+            layers,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn indexing_follows_the_in_out_layout() {
+        let layer = Layer::new(2, 3, vec![1., 2., 3., 4., 5., 0.], vec![0.; 3]);
+        assert_eq!(layer.weight(1, 0), 4.);
+        assert_eq!(layer.weight(0, 2), 3.);
+        assert_eq!(layer.edge_count(), 5);
+        let net = WeightStack::new(
+            Activation::Relu,
+            vec![layer.clone(), Layer::new(3, 2, vec![0.5; 6], vec![1.; 2])],
+        );
+        assert_eq!(net.sizes(), vec![2, 3, 2]);
+        assert_eq!(net.map(|w| -w).layers[0].weights[4], -5.);
+    }
+
+    #[test]
+    #[should_panic(expected = "chain")]
+    fn sizes_must_chain() {
+        WeightStack::new(
+            Activation::Relu,
+            vec![
+                Layer::new(2, 3, vec![0.; 6], vec![0.; 3]),
+                Layer::new(2, 2, vec![0.; 4], vec![0.; 2]),
+            ],
+        );
+    }
+}

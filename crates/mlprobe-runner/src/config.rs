@@ -1,0 +1,442 @@
+//! Experiment files: TOML as written by users ([`ExperimentFile`], unchecked),
+//! checked into an [`Experiment`] whose every value is valid.
+//!
+//! ```toml
+//! description = "Binarization gap, easy versus hard"
+//!
+//! [training]            # every key required: the budget is explicit
+//! hidden = [64]
+//! activation = "relu"   # tanh | relu | sigmoid | identity
+//! epochs = 75
+//! batch_size = 128
+//! learning_rate = 0.01
+//!
+//! [runs]
+//! seeds = 100           # seeds per task (overridden by --seeds)
+//! quick_seeds = 8       # seeds per task with --quick
+//! first_seed = 0        # optional, default 0
+//! failed_below = 70.0   # optional, default 70: runs below this test accuracy (%) failed
+//!
+//! [[tasks]]
+//! label = "easy"
+//! dataset = "mnist"     # embedded: mnist | fashion-mnist; or a name with data_dir
+//! # data_dir = "/usr/share/datasets/fashion-mnist"
+//! classes = [0, 7]
+//!
+//! [[probes]]
+//! probe = "binarize"
+//! ```
+
+use std::path::{Path, PathBuf};
+
+use mlprobe_core::{TrainConfig, TrainParams};
+use mlprobe_tasks::Embedded;
+use serde::Deserialize;
+
+use crate::probes::{ProbeSpec, SweepPoint};
+
+/// Why an experiment file is not valid. Every variant names the key.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("cannot read {path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+    /// Not TOML, an unknown key, a missing key or a value of the wrong type.
+    #[error("{path}: {message}")]
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// The parser's message (it names the key and shows the line).
+        message: String,
+    },
+    /// A value of the right type but out of range.
+    #[error("{path}: `{key}` = {value} is invalid: {expected}")]
+    Invalid {
+        /// The file.
+        path: PathBuf,
+        /// The dotted key, e.g. `runs.seeds` or `tasks[1].classes`.
+        key: String,
+        /// The value given.
+        value: String,
+        /// What would be valid.
+        expected: String,
+    },
+}
+
+/// The `[training]` table: the core crate's parameters, every key required.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrainingSection {
+    /// Hidden layer sizes.
+    pub hidden: Vec<usize>,
+    /// Hidden activation.
+    pub activation: mlprobe_core::Activation,
+    /// Epochs (the cosine schedule spans them).
+    pub epochs: usize,
+    /// Mini-batch size.
+    pub batch_size: usize,
+    /// Initial learning rate.
+    pub learning_rate: f64,
+}
+
+/// The `[runs]` table.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RunsSection {
+    /// Seeds per task.
+    pub seeds: usize,
+    /// Seeds per task with `--quick`.
+    pub quick_seeds: usize,
+    /// First seed; seeds are `first_seed, first_seed + 1, ...`.
+    #[serde(default)]
+    pub first_seed: u64,
+    /// A run whose full-precision test accuracy (%) is below this failed.
+    #[serde(default = "default_failed_below")]
+    pub failed_below: f64,
+}
+
+fn default_failed_below() -> f64 {
+    70.0
+}
+
+/// One `[[tasks]]` entry.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TaskSection {
+    /// `easy`, `hard` or another label (letters, digits, `-`, `_`).
+    pub label: String,
+    /// An embedded dataset's name, or the name given to `data_dir`.
+    pub dataset: String,
+    /// A folder with the four standard IDX files (plain or gzip).
+    pub data_dir: Option<PathBuf>,
+    /// The classes, relabelled 0..k-1 in this order.
+    pub classes: Vec<u8>,
+}
+
+/// An experiment file as written (unchecked).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExperimentFile {
+    /// One line on what the experiment shows.
+    #[serde(default)]
+    pub description: String,
+    /// Training parameters.
+    pub training: TrainingSection,
+    /// Seeds and the failure threshold.
+    pub runs: RunsSection,
+    /// The tasks, each trained over every seed.
+    pub tasks: Vec<TaskSection>,
+    /// The probes evaluated on every trained model.
+    #[serde(default)]
+    pub probes: Vec<ProbeSpec>,
+}
+
+/// Where a task's images come from.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum DataSource {
+    /// A dataset compiled into the binary.
+    Embedded(Embedded),
+    /// A folder of the four standard IDX files.
+    Dir(PathBuf),
+}
+
+impl DataSource {
+    /// A stable text that identifies the data, part of the model cache key.
+    pub fn identity(&self) -> String {
+        match self {
+            DataSource::Embedded(e) => format!("embedded:{}", e.name()),
+            DataSource::Dir(p) => format!("dir:{}", p.display()),
+        }
+    }
+}
+
+/// A checked task of an experiment.
+#[derive(Debug, Clone)]
+pub struct TaskSpec {
+    /// `easy`, `hard`, ...
+    pub label: String,
+    /// The dataset's name in outputs.
+    pub dataset: String,
+    /// Where the images come from.
+    pub source: DataSource,
+    /// The classes in label order.
+    pub classes: Vec<u8>,
+}
+
+impl TaskSpec {
+    /// The classes joined by `-`, e.g. `7-9`.
+    pub fn classes_label(&self) -> String {
+        self.classes.iter().map(|c| c.to_string()).collect::<Vec<_>>().join("-")
+    }
+}
+
+/// A checked experiment, ready to run.
+#[derive(Debug, Clone)]
+pub struct Experiment {
+    /// The experiment's name (its file stem).
+    pub name: String,
+    /// One line on what it shows.
+    pub description: String,
+    /// Checked training parameters.
+    pub training: TrainConfig,
+    /// Seeds per task.
+    pub seeds: usize,
+    /// Seeds per task with `--quick`.
+    pub quick_seeds: usize,
+    /// The first seed.
+    pub first_seed: u64,
+    /// Failure threshold in percent.
+    pub failed_below: f64,
+    /// The tasks.
+    pub tasks: Vec<TaskSpec>,
+    /// The probes as configured.
+    pub probes: Vec<ProbeSpec>,
+}
+
+impl Experiment {
+    /// Reads and checks an experiment file; its name is the file stem.
+    pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let name = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "experiment".to_string());
+        Self::from_toml(&name, &text, path)
+    }
+
+    /// Parses and checks experiment TOML; `path` is used in messages.
+    pub fn from_toml(name: &str, text: &str, path: &Path) -> Result<Self, ConfigError> {
+        let file: ExperimentFile = toml::from_str(text).map_err(|e| ConfigError::Parse {
+            path: path.to_path_buf(),
+            message: e.to_string().trim_end().to_string(),
+        })?;
+        file.check(name, path)
+    }
+
+    /// The seeds to run.
+    pub fn seed_list(&self, quick: bool, override_count: Option<usize>) -> Vec<u64> {
+        let n = override_count.unwrap_or(if quick { self.quick_seeds } else { self.seeds });
+        (0..n as u64).map(|i| self.first_seed + i).collect()
+    }
+
+    /// Every probe point of the experiment, in a fixed order.
+    pub fn sweep(&self, quick: bool) -> Vec<SweepPoint> {
+        self.probes.iter().flat_map(|p| p.points(quick)).collect()
+    }
+}
+
+impl ExperimentFile {
+    /// Checks every value; the error names the first invalid key.
+    pub fn check(self, name: &str, path: &Path) -> Result<Experiment, ConfigError> {
+        let invalid = |key: String, value: String, expected: &str| ConfigError::Invalid {
+            path: path.to_path_buf(),
+            key,
+            value,
+            expected: expected.to_string(),
+        };
+        let t = self.training;
+        let training = TrainParams {
+            hidden: t.hidden,
+            activation: t.activation,
+            epochs: t.epochs,
+            batch_size: t.batch_size,
+            learning_rate: t.learning_rate,
+        }
+        .check()
+        .map_err(|e| match e {
+            mlprobe_core::TrainError::OutOfRange { name, value, expected } => {
+                invalid(format!("training.{name}"), value, expected)
+            }
+            other => invalid("training".into(), String::new(), &other.to_string()),
+        })?;
+
+        let r = self.runs;
+        if r.seeds == 0 || r.seeds > 100_000 {
+            return Err(invalid("runs.seeds".into(), r.seeds.to_string(), "1 ..= 100000"));
+        }
+        if r.quick_seeds == 0 || r.quick_seeds > 100_000 {
+            return Err(invalid(
+                "runs.quick_seeds".into(),
+                r.quick_seeds.to_string(),
+                "1 ..= 100000",
+            ));
+        }
+        if !(0.0..=100.0).contains(&r.failed_below) {
+            return Err(invalid(
+                "runs.failed_below".into(),
+                r.failed_below.to_string(),
+                "a percentage in 0 ..= 100",
+            ));
+        }
+
+        if self.tasks.is_empty() {
+            return Err(invalid("tasks".into(), "[]".into(), "at least one [[tasks]] entry"));
+        }
+        let mut tasks = Vec::new();
+        for (i, t) in self.tasks.into_iter().enumerate() {
+            let key = |k: &str| format!("tasks[{i}].{k}");
+            let label_ok = !t.label.is_empty()
+                && t.label
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+            if !label_ok {
+                return Err(invalid(
+                    key("label"),
+                    format!("{:?}", t.label),
+                    "letters, digits, '-' or '_'",
+                ));
+            }
+            let name_ok = !t.dataset.is_empty()
+                && t.dataset
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+            if !name_ok {
+                return Err(invalid(
+                    key("dataset"),
+                    format!("{:?}", t.dataset),
+                    "letters, digits, '-' or '_'",
+                ));
+            }
+            let source = match t.data_dir {
+                Some(dir) => DataSource::Dir(dir),
+                None => DataSource::Embedded(t.dataset.parse().map_err(|_| {
+                    invalid(
+                        key("dataset"),
+                        format!("{:?}", t.dataset),
+                        "an embedded dataset (mnist, fashion-mnist), or give data_dir",
+                    )
+                })?),
+            };
+            if t.classes.len() < 2 {
+                return Err(invalid(
+                    key("classes"),
+                    format!("{:?}", t.classes),
+                    "at least two classes",
+                ));
+            }
+            if let Some((j, c)) = t.classes.iter().enumerate().find(|(j, c)| t.classes[..*j].contains(c)) {
+                return Err(invalid(
+                    format!("{}[{j}]", key("classes")),
+                    c.to_string(),
+                    "each class once",
+                ));
+            }
+            if tasks
+                .iter()
+                .any(|s: &TaskSpec| s.dataset == t.dataset && s.label == t.label)
+            {
+                return Err(invalid(key("label"), format!("{:?}", t.label), "unique per dataset"));
+            }
+            tasks.push(TaskSpec {
+                label: t.label,
+                dataset: t.dataset,
+                source,
+                classes: t.classes,
+            });
+        }
+
+        for (i, p) in self.probes.iter().enumerate() {
+            p.check()
+                .map_err(|(k, value, expected)| invalid(format!("probes[{i}].{k}"), value, &expected))?;
+        }
+
+        Ok(Experiment {
+            name: name.to_string(),
+            description: self.description,
+            training,
+            seeds: r.seeds,
+            quick_seeds: r.quick_seeds,
+            first_seed: r.first_seed,
+            failed_below: r.failed_below,
+            tasks,
+            probes: self.probes,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = r#"
+description = "test"
+[training]
+hidden = [64]
+activation = "relu"
+epochs = 75
+batch_size = 128
+learning_rate = 0.01
+[runs]
+seeds = 10
+quick_seeds = 2
+[[tasks]]
+label = "easy"
+dataset = "mnist"
+classes = [0, 7]
+[[probes]]
+probe = "binarize"
+"#;
+
+    fn parse(text: &str) -> Result<Experiment, ConfigError> {
+        Experiment::from_toml("t", text, Path::new("t.toml"))
+    }
+
+    #[test]
+    fn a_good_file_checks() {
+        let e = parse(GOOD).unwrap();
+        assert_eq!(e.training.epochs, 75);
+        assert_eq!(e.failed_below, 70.0);
+        assert_eq!(e.seed_list(true, None), vec![0, 1]);
+        assert_eq!(e.seed_list(false, Some(3)), vec![0, 1, 2]);
+        assert_eq!(e.tasks[0].source, DataSource::Embedded(Embedded::Mnist));
+        assert_eq!(e.sweep(false).len(), 1);
+    }
+
+    #[test]
+    fn unknown_keys_are_named() {
+        let err = parse(&GOOD.replace("epochs = 75", "epochs = 75\nepoch = 3"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("unknown field `epoch`"), "{err}");
+        let err = parse(&GOOD.replace("[runs]", "colour = 1\n[runs]"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("colour"), "{err}");
+        let err = parse(&GOOD.replace("epochs = 75\n", "")).unwrap_err().to_string();
+        assert!(err.contains("missing field `epochs`"), "{err}");
+    }
+
+    #[test]
+    fn out_of_range_values_are_named() {
+        let cases = [
+            ("learning_rate = 0.01", "learning_rate = -1.0", "training.learning_rate"),
+            ("seeds = 10", "seeds = 0", "runs.seeds"),
+            (
+                "quick_seeds = 2",
+                "quick_seeds = 2\nfailed_below = 150.0",
+                "runs.failed_below",
+            ),
+            ("classes = [0, 7]", "classes = [7]", "tasks[0].classes"),
+            ("classes = [0, 7]", "classes = [7, 7]", "tasks[0].classes[1]"),
+            ("dataset = \"mnist\"", "dataset = \"cifar\"", "tasks[0].dataset"),
+            ("label = \"easy\"", "label = \"e asy\"", "tasks[0].label"),
+            ("probe = \"binarize\"", "probe = \"melt\"", "probes[0].probe"),
+        ];
+        for (from, to, key) in cases {
+            let err = parse(&GOOD.replace(from, to)).unwrap_err().to_string();
+            assert!(err.contains(&format!("`{key}`")), "{key}: {err}");
+        }
+        let err = parse(&GOOD.replace("classes = [0, 7]", "classes = [0, 700]"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("700"), "{err}");
+    }
+}

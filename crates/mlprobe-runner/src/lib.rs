@@ -1,0 +1,20 @@
+//! Experiment runner of mlprobe: reads experiment files, trains every task
+//! over many seeds in parallel, evaluates every probe on every model, and
+//! writes `results.csv` and `summary.json` (the contract of SPEC section 7).
+//!
+//! `cargo xtask reproduce` is a thin command line over [`run_experiment`];
+//! tests drive the same code.
+
+pub mod config;
+pub mod output;
+pub mod probes;
+pub mod run;
+pub mod stats;
+pub mod table;
+
+pub use config::{ConfigError, DataSource, Experiment, TaskSpec};
+pub use output::{CSV_HEADER, Row, Summary, TaskSummary, UnitResult};
+pub use probes::{ProbeSpec, REGISTRY, SweepPoint};
+pub use run::{ExperimentRun, RunOptions, evaluate_sweep, run_experiment};
+pub use stats::{Quartiles, quantile};
+pub use table::summary_table;

@@ -1,0 +1,196 @@
+//! What a run writes: `results.csv` (one row per evaluation) and
+//! `summary.json` (quartiles over trained seeds per dataset and task).
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use mlprobe_core::RunStatus;
+use mlprobe_core::store::atomic_write;
+use serde::Serialize;
+
+use crate::config::Experiment;
+use crate::stats::Quartiles;
+
+/// The header of `results.csv`, fixed by the output contract.
+pub const CSV_HEADER: &str = "dataset,task,classes,seed,probe,strategy,level,signed,accuracy";
+
+/// One evaluation: a row of `results.csv`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Row {
+    /// Dataset name.
+    pub dataset: String,
+    /// Task label (`easy`, `hard`, ...).
+    pub task: String,
+    /// Classes, e.g. `7-9`.
+    pub classes: String,
+    /// Training seed.
+    pub seed: u64,
+    /// `none`, `binarize`, ...
+    pub probe: String,
+    /// Strategy, `none` where the probe has none.
+    pub strategy: String,
+    /// Fraction or level, 0 where none.
+    #[serde(serialize_with = "shortest")]
+    pub level: f64,
+    /// Binarized after the probe.
+    pub signed: bool,
+    /// Test accuracy in percent.
+    #[serde(serialize_with = "shortest")]
+    pub accuracy: f64,
+}
+
+/// Writes a float in its shortest round-trip form (`0`, `0.5`, `97.5609756097561`).
+fn shortest<S: serde::Serializer>(v: &f64, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_str(v)
+}
+
+/// Everything one (task, seed) unit produced.
+#[derive(Debug, Clone)]
+pub struct UnitResult {
+    /// Index into the experiment's tasks.
+    pub task: usize,
+    /// Training seed.
+    pub seed: u64,
+    /// Full-precision test accuracy in percent.
+    pub full: f64,
+    /// Trained or failed, by the experiment's threshold.
+    pub status: RunStatus,
+    /// Its rows, the full-precision one first.
+    pub rows: Vec<Row>,
+    /// Whether the model was trained in this run (not loaded from the cache).
+    pub trained_now: bool,
+}
+
+impl UnitResult {
+    /// Accuracy of the row with this probe, strategy, level 0 and `signed`.
+    pub fn accuracy_of(&self, probe: &str, signed: bool) -> Option<f64> {
+        self.rows
+            .iter()
+            .find(|r| r.probe == probe && r.signed == signed && r.level == 0.0)
+            .map(|r| r.accuracy)
+    }
+}
+
+/// Quartiles over the trained seeds of one task.
+#[derive(Debug, Clone, Serialize)]
+pub struct TaskSummary {
+    /// Classes, e.g. `7-9`.
+    pub classes: String,
+    /// Seeds run.
+    pub runs: usize,
+    /// Runs at or above the threshold.
+    pub trained: usize,
+    /// Runs below the threshold (left out of the statistics).
+    pub failed: usize,
+    /// Full-precision accuracy (%).
+    pub full: Option<Quartiles>,
+    /// Binarized accuracy (%), if the experiment binarizes.
+    pub binarized: Option<Quartiles>,
+    /// Per-seed gap full - binarized (points).
+    pub gap: Option<Quartiles>,
+}
+
+/// The content of `summary.json`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    /// Experiment name.
+    pub experiment: String,
+    /// What it shows.
+    pub description: String,
+    /// Training parameters.
+    pub training: mlprobe_core::TrainParams,
+    /// Seeds run per task.
+    pub seeds: Vec<u64>,
+    /// Failure threshold (%).
+    pub failed_below: f64,
+    /// dataset -> task label -> summary.
+    pub results: BTreeMap<String, BTreeMap<String, TaskSummary>>,
+}
+
+impl Summary {
+    /// Summarises the units of a run.
+    pub fn new(exp: &Experiment, seeds: &[u64], units: &[UnitResult]) -> Self {
+        let mut results: BTreeMap<String, BTreeMap<String, TaskSummary>> = BTreeMap::new();
+        for (t, spec) in exp.tasks.iter().enumerate() {
+            let mine: Vec<&UnitResult> = units.iter().filter(|u| u.task == t).collect();
+            let trained: Vec<&&UnitResult> = mine.iter().filter(|u| u.status == RunStatus::Trained).collect();
+            let full: Vec<f64> = trained.iter().map(|u| u.full).collect();
+            let bin: Vec<(f64, f64)> = trained
+                .iter()
+                .filter_map(|u| u.accuracy_of("binarize", true).map(|b| (u.full, b)))
+                .collect();
+            let binarized: Vec<f64> = bin.iter().map(|(_, b)| *b).collect();
+            let gap: Vec<f64> = bin.iter().map(|(f, b)| f - b).collect();
+            results.entry(spec.dataset.clone()).or_default().insert(
+                spec.label.clone(),
+                TaskSummary {
+                    classes: spec.classes_label(),
+                    runs: mine.len(),
+                    trained: trained.len(),
+                    failed: mine.len() - trained.len(),
+                    full: Quartiles::of(&full),
+                    binarized: Quartiles::of(&binarized),
+                    gap: Quartiles::of(&gap),
+                },
+            );
+        }
+        Self {
+            experiment: exp.name.clone(),
+            description: exp.description.clone(),
+            training: exp.training.params().clone(),
+            seeds: seeds.to_vec(),
+            failed_below: exp.failed_below,
+            results,
+        }
+    }
+}
+
+/// The CSV text of the rows, header first.
+pub fn csv_text(rows: &[Row]) -> anyhow::Result<Vec<u8>> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    for row in rows {
+        w.serialize(row)?;
+    }
+    if rows.is_empty() {
+        return Ok(format!("{CSV_HEADER}\n").into_bytes());
+    }
+    Ok(w.into_inner()?)
+}
+
+/// Writes `results.csv` and `summary.json` into `dir`, each atomically.
+pub fn write_outputs(dir: &Path, rows: &[Row], summary: &Summary) -> anyhow::Result<()> {
+    atomic_write(&dir.join("results.csv"), &csv_text(rows)?)?;
+    let mut json = serde_json::to_vec_pretty(summary)?;
+    json.push(b'\n');
+    atomic_write(&dir.join("summary.json"), &json)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_has_the_contract_header() {
+        let row = Row {
+            dataset: "mnist".into(),
+            task: "hard".into(),
+            classes: "7-9".into(),
+            seed: 3,
+            probe: "binarize".into(),
+            strategy: "none".into(),
+            level: 0.0,
+            signed: true,
+            accuracy: 51.5,
+        };
+        let text = String::from_utf8(csv_text(&[row]).unwrap()).unwrap();
+        assert_eq!(
+            text,
+            format!("{CSV_HEADER}\nmnist,hard,7-9,3,binarize,none,0,true,51.5\n")
+        );
+        assert_eq!(
+            String::from_utf8(csv_text(&[]).unwrap()).unwrap(),
+            format!("{CSV_HEADER}\n")
+        );
+    }
+}

@@ -1,0 +1,255 @@
+//! Running an experiment: every (task, seed) unit in parallel, each trained
+//! once (or loaded from the model cache) and evaluated on every sweep point.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use indicatif::{ProgressBar, ProgressStyle};
+use mlprobe_core::store::{load_model, save_model};
+use mlprobe_core::{Evaluator, RunStatus, WeightStack, probe_rng, train};
+use mlprobe_tasks::{Dataset, Task};
+use rayon::prelude::*;
+use sha2::{Digest, Sha256};
+
+use crate::config::{DataSource, Experiment, TaskSpec};
+use crate::output::{Row, Summary, UnitResult, write_outputs};
+use crate::probes::SweepPoint;
+
+/// Bumped whenever training changes in a way that changes trained weights,
+/// so that cached models of older code are not reused.
+pub const TRAINING_VERSION: u32 = 1;
+
+/// How to run an experiment.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// Output folder: the experiment writes into `out/<name>/`, models go to `out/models/`.
+    pub out: PathBuf,
+    /// Few seeds and coarse grids.
+    pub quick: bool,
+    /// Seeds per task, overriding the experiment file.
+    pub seeds: Option<usize>,
+    /// Draw a progress bar on the terminal.
+    pub progress: bool,
+}
+
+/// The outcome of one experiment run.
+#[derive(Debug, Clone)]
+pub struct ExperimentRun {
+    /// The experiment's folder.
+    pub dir: PathBuf,
+    /// Per-unit results, in (task, seed) order.
+    pub units: Vec<UnitResult>,
+    /// The summary written to `summary.json`.
+    pub summary: Summary,
+    /// Units whose model was trained in this run (the rest came from the cache).
+    pub trained_now: usize,
+    /// Wall time of the run.
+    pub wall: Duration,
+}
+
+/// A seed derived from text, stable across platforms and versions.
+pub fn derive_seed(text: &str) -> u64 {
+    let digest = Sha256::digest(text.as_bytes());
+    u64::from_le_bytes(digest[..8].try_into().expect("8 bytes"))
+}
+
+/// Loads the tasks of an experiment; each dataset is read once.
+pub fn load_tasks(exp: &Experiment) -> anyhow::Result<Vec<Task>> {
+    let mut dirs: HashMap<PathBuf, Dataset> = HashMap::new();
+    exp.tasks
+        .iter()
+        .enumerate()
+        .map(|(i, spec)| {
+            let dataset: &Dataset = match &spec.source {
+                DataSource::Embedded(e) => e.load(),
+                DataSource::Dir(dir) => {
+                    if !dirs.contains_key(dir) {
+                        let ds = Dataset::from_dir(dir).with_context(|| format!("tasks[{i}].data_dir"))?;
+                        dirs.insert(dir.clone(), ds);
+                    }
+                    &dirs[dir]
+                }
+            };
+            let mut task = Task::from_classes(dataset, &spec.classes)
+                .with_context(|| format!("tasks[{i}] ({} {})", spec.dataset, spec.label))?;
+            task.dataset = spec.dataset.clone();
+            Ok(task)
+        })
+        .collect()
+}
+
+/// Where the model of a (task, training configuration, seed) is cached.
+pub fn model_path(out: &Path, exp: &Experiment, spec: &TaskSpec, seed: u64) -> PathBuf {
+    let key = serde_json::json!({
+        "version": TRAINING_VERSION,
+        "data": spec.source.identity(),
+        "classes": spec.classes,
+        "training": exp.training.params(),
+    });
+    let hash = format!("{:x}", Sha256::digest(key.to_string().as_bytes()));
+    let t = exp.training.params();
+    let folder = format!(
+        "{}-{}-{}-e{}-{}",
+        spec.dataset,
+        spec.classes_label(),
+        t.activation,
+        t.epochs,
+        &hash[..12]
+    );
+    out.join("models").join(folder).join(format!("seed-{seed}.mlpm"))
+}
+
+/// The trained model of a unit: from the cache if present and valid, else
+/// trained now and cached (atomically). Returns the weights and whether it trained.
+fn model_for(
+    exp: &Experiment,
+    spec: &TaskSpec,
+    task: &Task,
+    seed: u64,
+    path: &Path,
+) -> anyhow::Result<(WeightStack, bool)> {
+    if path.exists() {
+        match load_model(path) {
+            Ok((net, meta)) if meta["seed"] == seed => return Ok((net, false)),
+            Ok(_) => eprintln!("warning: {} belongs to another seed; training again", path.display()),
+            Err(e) => eprintln!("warning: {e}; training again"),
+        }
+    }
+    let model = train(task, &exp.training, seed)
+        .with_context(|| format!("training {} {} seed {seed}", spec.dataset, spec.label))?;
+    let meta = serde_json::json!({
+        "seed": seed,
+        "data": spec.source.identity(),
+        "classes": spec.classes,
+        "training": exp.training.params(),
+        "training_version": TRAINING_VERSION,
+        "epoch_loss": model.epoch_loss,
+    });
+    save_model(path, &model.weights, &meta)?;
+    Ok((model.weights, true))
+}
+
+/// Evaluates a network on every sweep point; the mean accuracy over each
+/// point's draws. Random draws are seeded by the unit's seed and the point,
+/// so a point's result does not depend on the other points.
+pub fn evaluate_sweep(net: &WeightStack, eval: &Evaluator<'_>, points: &[SweepPoint], seed: u64) -> Vec<f64> {
+    points
+        .iter()
+        .map(|p| {
+            let total: f64 = (0..p.draws)
+                .map(|d| {
+                    let mut rng = probe_rng(derive_seed(&format!("{seed}/{}/{d}", p.key())));
+                    eval.accuracy(&p.perturbation.apply(net, &mut rng))
+                })
+                .sum();
+            total / p.draws as f64
+        })
+        .collect()
+}
+
+fn run_unit(
+    exp: &Experiment,
+    opts: &RunOptions,
+    t: usize,
+    task: &Task,
+    seed: u64,
+    points: &[SweepPoint],
+) -> anyhow::Result<UnitResult> {
+    let spec = &exp.tasks[t];
+    let path = model_path(&opts.out, exp, spec, seed);
+    let (net, trained_now) = model_for(exp, spec, task, seed, &path)?;
+    let eval = Evaluator::new(&task.test);
+    let full = eval.accuracy(&net);
+    let row = |probe: &str, strategy: &str, level: f64, signed: bool, accuracy: f64| Row {
+        dataset: spec.dataset.clone(),
+        task: spec.label.clone(),
+        classes: spec.classes_label(),
+        seed,
+        probe: probe.to_string(),
+        strategy: strategy.to_string(),
+        level,
+        signed,
+        accuracy,
+    };
+    let mut rows = vec![row("none", "none", 0.0, false, full)];
+    for (p, acc) in points.iter().zip(evaluate_sweep(&net, &eval, points, seed)) {
+        rows.push(row(&p.probe, &p.strategy, p.level, p.signed, acc));
+    }
+    Ok(UnitResult {
+        task: t,
+        seed,
+        full,
+        status: RunStatus::from_accuracy(full, exp.failed_below),
+        rows,
+        trained_now,
+    })
+}
+
+/// Runs an experiment and writes its outputs into `opts.out/<name>/`.
+///
+/// Units run in parallel on rayon's pool; each model is cached as soon as it
+/// is trained, so an interrupted run resumes where it stopped. If some units
+/// fail, the others' models are kept and the error lists the failures.
+pub fn run_experiment(exp: &Experiment, opts: &RunOptions) -> anyhow::Result<ExperimentRun> {
+    let start = Instant::now();
+    let tasks = load_tasks(exp).with_context(|| format!("experiment {}", exp.name))?;
+    let seeds = exp.seed_list(opts.quick, opts.seeds);
+    let points = exp.sweep(opts.quick);
+    let units: Vec<(usize, u64)> = (0..tasks.len())
+        .flat_map(|t| seeds.iter().map(move |&s| (t, s)))
+        .collect();
+
+    let bar = if opts.progress {
+        ProgressBar::new(units.len() as u64)
+    } else {
+        ProgressBar::hidden()
+    };
+    bar.set_style(
+        ProgressStyle::with_template("{prefix:>14} [{bar:32}] {pos}/{len} units  {elapsed} (ETA {eta})")
+            .expect("valid template")
+            .progress_chars("=> "),
+    );
+    bar.set_prefix(exp.name.clone());
+
+    let results: Vec<anyhow::Result<UnitResult>> = units
+        .par_iter()
+        .map(|&(t, seed)| {
+            let r = run_unit(exp, opts, t, &tasks[t], seed, &points);
+            bar.inc(1);
+            r
+        })
+        .collect();
+    bar.finish_and_clear();
+
+    let mut done = Vec::with_capacity(results.len());
+    let mut errors = Vec::new();
+    for r in results {
+        match r {
+            Ok(u) => done.push(u),
+            Err(e) => errors.push(format!("{e:#}")),
+        }
+    }
+    if !errors.is_empty() {
+        anyhow::bail!(
+            "experiment {}: {} of {} units failed (finished models are cached; a re-run resumes):\n  {}",
+            exp.name,
+            errors.len(),
+            units.len(),
+            errors.join("\n  ")
+        );
+    }
+
+    let dir = opts.out.join(&exp.name);
+    let rows: Vec<Row> = done.iter().flat_map(|u| u.rows.iter().cloned()).collect();
+    let summary = Summary::new(exp, &seeds, &done);
+    write_outputs(&dir, &rows, &summary).with_context(|| format!("writing into {}", dir.display()))?;
+    Ok(ExperimentRun {
+        dir,
+        trained_now: done.iter().filter(|u| u.trained_now).count(),
+        units: done,
+        summary,
+        wall: start.elapsed(),
+    })
+}

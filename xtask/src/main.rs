@@ -1,0 +1,23 @@
+//! `cargo xtask`: project tasks of mlprobe, in plain Rust.
+//!
+//! - `cargo xtask reproduce`: train easy and hard tasks over many seeds, probe
+//!   every model, and write `results.csv` and `summary.json` per experiment.
+
+mod flags;
+mod reproduce;
+
+use clap::Parser;
+
+fn main() -> std::process::ExitCode {
+    let flags = flags::Xtask::parse();
+    let result = match flags.command {
+        flags::Command::Reproduce(r) => reproduce::run(r),
+    };
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

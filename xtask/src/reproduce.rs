@@ -1,0 +1,93 @@
+//! `cargo xtask reproduce`: run experiments from `experiments/*.toml`.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{Context, bail};
+use mlprobe_runner::{Experiment, RunOptions, run_experiment, summary_table};
+
+use crate::flags::Reproduce;
+
+/// The workspace's `experiments/` folder.
+fn experiments_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives in the workspace")
+        .join("experiments")
+}
+
+/// Every `*.toml` in `dir`, sorted by name.
+fn all_experiment_files(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .with_context(|| format!("reading {}", dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    files.sort();
+    Ok(files)
+}
+
+/// Resolves `--experiment` values: names in `experiments/` or paths.
+fn resolve(names: &[String], dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
+    if names.is_empty() {
+        return all_experiment_files(dir);
+    }
+    names
+        .iter()
+        .map(|n| {
+            let as_path = PathBuf::from(n);
+            if n.ends_with(".toml") && as_path.is_file() {
+                return Ok(as_path);
+            }
+            let in_dir = dir.join(format!("{n}.toml"));
+            if in_dir.is_file() {
+                return Ok(in_dir);
+            }
+            let known: Vec<String> = all_experiment_files(dir)?
+                .iter()
+                .filter_map(|p| p.file_stem().map(|s| s.to_string_lossy().into_owned()))
+                .collect();
+            bail!("unknown experiment `{n}` (known: {})", known.join(", "))
+        })
+        .collect()
+}
+
+/// Runs the command.
+pub fn run(flags: Reproduce) -> anyhow::Result<()> {
+    let files = resolve(&flags.experiments, &experiments_dir())?;
+    // Check every file before running any, so a typo fails fast.
+    let experiments: Vec<Experiment> = files.iter().map(|f| Experiment::load(f)).collect::<Result<_, _>>()?;
+    if flags.list {
+        for e in &experiments {
+            println!("{:<20} {}", e.name, e.description);
+        }
+        return Ok(());
+    }
+    if let Some(n) = flags.threads {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(n as usize)
+            .build_global()
+            .context("setting the number of threads")?;
+    }
+    let opts = RunOptions {
+        out: flags.out.clone(),
+        quick: flags.quick,
+        seeds: flags.seeds.map(|n| n as usize),
+        progress: true,
+    };
+    let start = Instant::now();
+    for exp in &experiments {
+        let run = run_experiment(exp, &opts)?;
+        println!("{}", summary_table(&run.summary));
+        println!(
+            "{} units ({} trained now, {} from the cache) in {:.1} s -> {}\n",
+            run.units.len(),
+            run.trained_now,
+            run.units.len() - run.trained_now,
+            run.wall.as_secs_f64(),
+            run.dir.display()
+        );
+    }
+    println!("done in {:.1} s", start.elapsed().as_secs_f64());
+    Ok(())
+}
