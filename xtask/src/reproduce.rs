@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{Context, bail};
-use mlprobe_runner::{Experiment, RunOptions, run_experiment, summary_table};
+use mlprobe_runner::{Experiment, RunOptions, medians_table, run_experiment, summary_table};
 
 use crate::flags::Reproduce;
 
@@ -79,6 +79,14 @@ pub fn run(flags: Reproduce) -> anyhow::Result<()> {
     for exp in &experiments {
         let run = run_experiment(exp, &opts)?;
         println!("{}", summary_table(&run.summary));
+        match medians_table(&run.medians, 60) {
+            Some(table) => println!("median accuracy (%) over trained seeds:\n{table}"),
+            None => println!(
+                "median accuracy (%) of {} sweep points: {}",
+                run.medians.lines.len(),
+                run.dir.join("medians.csv").display()
+            ),
+        }
         println!(
             "{} units ({} trained now, {} from the cache) in {:.1} s -> {}\n",
             run.units.len(),

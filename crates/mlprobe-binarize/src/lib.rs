@@ -40,6 +40,10 @@ impl Perturbation for Binarize {
     fn apply(&self, net: &WeightStack, _rng: &mut ProbeRng) -> WeightStack {
         net.map(sign)
     }
+
+    fn is_deterministic(&self) -> bool {
+        true
+    }
 }
 
 #[cfg(test)]

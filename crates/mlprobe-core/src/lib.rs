@@ -5,7 +5,8 @@
 //!   checked into a [`TrainConfig`];
 //! - [`WeightStack`]: the plain view of a trained network, a stack of signed,
 //!   weighted bipartite graphs ([`Layer`]), evaluated fast by [`Evaluator`];
-//! - [`Perturbation`]: the one trait every probe implements;
+//! - [`Perturbation`]: the one trait every probe implements, and [`select`]:
+//!   choosing entries by magnitude or at random, shared by the probes;
 //! - [`store`]: model files and the reference's edge lists.
 //!
 //! ```
@@ -26,6 +27,7 @@ pub mod eval;
 pub mod hyperparams;
 pub mod model;
 pub mod perturb;
+pub mod select;
 pub mod store;
 pub mod train;
 pub mod weights;
@@ -35,6 +37,7 @@ pub use errors::{StoreError, TrainError};
 pub use eval::Evaluator;
 pub use hyperparams::{TrainConfig, TrainParams};
 pub use model::Mlp;
-pub use perturb::{Chain, Identity, Perturbation, ProbeRng, probe_rng};
+pub use perturb::{Chain, Identity, Measure, Perturbation, ProbeRng, probe_rng};
+pub use select::{Magnitude, choose, count_of};
 pub use train::{RunStatus, TrainedModel, initial_weights, train};
 pub use weights::{Layer, WeightStack};

@@ -1,5 +1,7 @@
 //! The one trait every probe implements.
 
+use std::sync::Arc;
+
 use rand::SeedableRng;
 use rand::rngs::ChaCha8Rng;
 
@@ -26,17 +28,54 @@ pub trait Perturbation: Send + Sync {
 
     /// The perturbed copy of `net`.
     fn apply(&self, net: &WeightStack, rng: &mut ProbeRng) -> WeightStack;
-}
 
-impl<P: Perturbation + ?Sized> Perturbation for Box<P> {
-    fn name(&self) -> String {
-        (**self).name()
+    /// True when the output does not depend on `rng`: repeated draws are
+    /// then pointless. Defaults to `false`.
+    fn is_deterministic(&self) -> bool {
+        false
     }
 
-    fn apply(&self, net: &WeightStack, rng: &mut ProbeRng) -> WeightStack {
-        (**self).apply(net, rng)
+    /// The perturbed copy and named measurements of the perturbation itself
+    /// (e.g. the fraction of edges a randomization actually rewired). The
+    /// default has none; it must draw from `rng` exactly as [`Perturbation::apply`].
+    fn apply_measured(&self, net: &WeightStack, rng: &mut ProbeRng) -> (WeightStack, Vec<Measure>) {
+        (self.apply(net, rng), Vec::new())
     }
 }
+
+/// A named number a perturbation reports about what it did.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Measure {
+    /// e.g. `rewired_fraction`.
+    pub name: String,
+    /// Its value.
+    pub value: f64,
+}
+
+macro_rules! forward_perturbation {
+    ($wrapper:ident) => {
+        impl<P: Perturbation + ?Sized> Perturbation for $wrapper<P> {
+            fn name(&self) -> String {
+                (**self).name()
+            }
+
+            fn apply(&self, net: &WeightStack, rng: &mut ProbeRng) -> WeightStack {
+                (**self).apply(net, rng)
+            }
+
+            fn is_deterministic(&self) -> bool {
+                (**self).is_deterministic()
+            }
+
+            fn apply_measured(&self, net: &WeightStack, rng: &mut ProbeRng) -> (WeightStack, Vec<Measure>) {
+                (**self).apply_measured(net, rng)
+            }
+        }
+    };
+}
+
+forward_perturbation!(Box);
+forward_perturbation!(Arc);
 
 /// The identity: the trained network itself.
 #[derive(Debug, Clone, Copy, Default)]
@@ -49,6 +88,10 @@ impl Perturbation for Identity {
 
     fn apply(&self, net: &WeightStack, _rng: &mut ProbeRng) -> WeightStack {
         net.clone()
+    }
+
+    fn is_deterministic(&self) -> bool {
+        true
     }
 }
 
@@ -63,6 +106,20 @@ impl Perturbation for Chain {
 
     fn apply(&self, net: &WeightStack, rng: &mut ProbeRng) -> WeightStack {
         self.0.iter().fold(net.clone(), |acc, p| p.apply(&acc, rng))
+    }
+
+    fn is_deterministic(&self) -> bool {
+        self.0.iter().all(|p| p.is_deterministic())
+    }
+
+    fn apply_measured(&self, net: &WeightStack, rng: &mut ProbeRng) -> (WeightStack, Vec<Measure>) {
+        let mut measures = Vec::new();
+        let out = self.0.iter().fold(net.clone(), |acc, p| {
+            let (next, m) = p.apply_measured(&acc, rng);
+            measures.extend(m);
+            next
+        });
+        (out, measures)
     }
 }
 

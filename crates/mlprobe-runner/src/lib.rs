@@ -13,8 +13,8 @@ pub mod stats;
 pub mod table;
 
 pub use config::{ConfigError, DataSource, Experiment, TaskSpec};
-pub use output::{CSV_HEADER, Row, Summary, TaskSummary, UnitResult};
-pub use probes::{ProbeSpec, REGISTRY, SweepPoint};
-pub use run::{ExperimentRun, RunOptions, evaluate_sweep, run_experiment};
+pub use output::{CSV_HEADER, Medians, Row, Summary, TaskSummary, UnitResult};
+pub use probes::{Grid, ProbeKind, ProbeSpec, REGISTRY, StageSpec, SweepPoint, probe_kind};
+pub use run::{ExperimentRun, PointResult, RunOptions, evaluate_sweep, run_experiment, run_experiment_with};
 pub use stats::{Quartiles, quantile};
-pub use table::summary_table;
+pub use table::{medians_table, summary_table};

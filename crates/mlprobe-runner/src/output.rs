@@ -57,6 +57,8 @@ pub struct UnitResult {
     pub status: RunStatus,
     /// Its rows, the full-precision one first.
     pub rows: Vec<Row>,
+    /// Measurements of the perturbations, as `("<point key> <name>", value)`.
+    pub measures: Vec<(String, f64)>,
     /// Whether the model was trained in this run (not loaded from the cache).
     pub trained_now: bool,
 }
@@ -88,6 +90,9 @@ pub struct TaskSummary {
     pub binarized: Option<Quartiles>,
     /// Per-seed gap full - binarized (points).
     pub gap: Option<Quartiles>,
+    /// Measurements of the perturbations over trained seeds, e.g.
+    /// `"randomize/G/0/false rewired_fraction"`.
+    pub measures: BTreeMap<String, Quartiles>,
 }
 
 /// The content of `summary.json`.
@@ -121,6 +126,16 @@ impl Summary {
                 .collect();
             let binarized: Vec<f64> = bin.iter().map(|(_, b)| *b).collect();
             let gap: Vec<f64> = bin.iter().map(|(f, b)| f - b).collect();
+            let mut by_name: BTreeMap<String, Vec<f64>> = BTreeMap::new();
+            for u in &trained {
+                for (name, value) in &u.measures {
+                    by_name.entry(name.clone()).or_default().push(*value);
+                }
+            }
+            let measures = by_name
+                .into_iter()
+                .filter_map(|(k, v)| Quartiles::of(&v).map(|q| (k, q)))
+                .collect();
             results.entry(spec.dataset.clone()).or_default().insert(
                 spec.label.clone(),
                 TaskSummary {
@@ -131,6 +146,7 @@ impl Summary {
                     full: Quartiles::of(&full),
                     binarized: Quartiles::of(&binarized),
                     gap: Quartiles::of(&gap),
+                    measures,
                 },
             );
         }
@@ -142,6 +158,63 @@ impl Summary {
             failed_below: exp.failed_below,
             results,
         }
+    }
+}
+
+/// Median accuracy over trained seeds of every sweep point, per task: the
+/// content of `medians.csv`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Medians {
+    /// Column names of the tasks, `dataset/label`.
+    pub tasks: Vec<String>,
+    /// One line per point: `(probe, strategy, level, signed)` and a median per task
+    /// (`None` where no seed of the task trained).
+    pub lines: Vec<((String, String, f64, bool), Vec<Option<f64>>)>,
+}
+
+impl Medians {
+    /// Medians of the units' rows; rows are matched by position (every unit
+    /// evaluates the same points in the same order).
+    pub fn new(exp: &Experiment, units: &[UnitResult]) -> Self {
+        let tasks = exp.tasks.iter().map(|t| format!("{}/{}", t.dataset, t.label)).collect();
+        let Some(first) = units.first() else {
+            return Self {
+                tasks,
+                lines: Vec::new(),
+            };
+        };
+        let lines = first
+            .rows
+            .iter()
+            .enumerate()
+            .map(|(i, r)| {
+                let medians = (0..exp.tasks.len())
+                    .map(|t| {
+                        let values: Vec<f64> = units
+                            .iter()
+                            .filter(|u| u.task == t && u.status == RunStatus::Trained)
+                            .map(|u| u.rows[i].accuracy)
+                            .collect();
+                        crate::stats::quantile(&values, 0.5)
+                    })
+                    .collect();
+                ((r.probe.clone(), r.strategy.clone(), r.level, r.signed), medians)
+            })
+            .collect();
+        Self { tasks, lines }
+    }
+
+    /// The CSV text: `probe,strategy,level,signed,<task>...`.
+    pub fn csv(&self) -> Vec<u8> {
+        let mut out = format!("probe,strategy,level,signed,{}\n", self.tasks.join(","));
+        for ((probe, strategy, level, signed), medians) in &self.lines {
+            let cells: Vec<String> = medians
+                .iter()
+                .map(|m| m.map(|v| v.to_string()).unwrap_or_default())
+                .collect();
+            out.push_str(&format!("{probe},{strategy},{level},{signed},{}\n", cells.join(",")));
+        }
+        out.into_bytes()
     }
 }
 
@@ -157,9 +230,10 @@ pub fn csv_text(rows: &[Row]) -> anyhow::Result<Vec<u8>> {
     Ok(w.into_inner()?)
 }
 
-/// Writes `results.csv` and `summary.json` into `dir`, each atomically.
-pub fn write_outputs(dir: &Path, rows: &[Row], summary: &Summary) -> anyhow::Result<()> {
+/// Writes `results.csv`, `medians.csv` and `summary.json` into `dir`, each atomically.
+pub fn write_outputs(dir: &Path, rows: &[Row], medians: &Medians, summary: &Summary) -> anyhow::Result<()> {
     atomic_write(&dir.join("results.csv"), &csv_text(rows)?)?;
+    atomic_write(&dir.join("medians.csv"), &medians.csv())?;
     let mut json = serde_json::to_vec_pretty(summary)?;
     json.push(b'\n');
     atomic_write(&dir.join("summary.json"), &json)?;

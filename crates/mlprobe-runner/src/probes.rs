@@ -1,37 +1,230 @@
-//! The probe registry: where names in experiment files become perturbations.
+//! The probe registry, where names in experiment files become perturbations,
+//! and the expansion of `[[probes]]` entries into sweep points.
 //!
-//! A `[[probes]]` entry names a probe; [`ProbeSpec::points`] expands it into
-//! the [`SweepPoint`]s evaluated on every trained model. Adding a probe is one
-//! line in [`REGISTRY`] (plus the crate that implements it).
+//! ```toml
+//! [[probes]]
+//! probe = "prune"                                  # a name in REGISTRY
+//! strategies = ["smallest", "random", "largest"]   # default: all of the probe's
+//! levels = [0.0, 0.5, 0.9]                         # or { from = 0, to = 1, points = 30 }
+//! quick_levels = [0.0, 0.9]                        # with --quick (default: levels)
+//! signed = [false, true]                           # also binarize afterwards (default [false])
+//! draws = 1                                        # mean over draws of random probes
+//! before = [{ probe = "noise", strategies = ["gaussian"], levels = [0.01] }]
+//! after = [{ probe = "randomize", strategies = ["B"] }]
+//! ```
+//!
+//! A point applies the `before` stages, the swept probe, the `after` stages
+//! and, when signed, binarization. Its row has `probe` = the stages' names
+//! joined by `+`, `strategy` = their strategies joined by `+` (a fixed stage
+//! with a level written `strategy@level`), and `level` = the swept level.
 
 use std::sync::Arc;
 
 use mlprobe_binarize::Binarize;
-use mlprobe_core::{Chain, Perturbation};
+use mlprobe_core::{Chain, Magnitude, Perturbation};
+use mlprobe_flip::FlipParams;
+use mlprobe_noise::{NoiseKind, NoiseParams};
+use mlprobe_prune::PruneParams;
+use mlprobe_randomize::{NullModel, RandomizeParams};
 use serde::Deserialize;
+
+/// A probe an experiment file can name.
+pub struct ProbeKind {
+    /// The name in experiment files and in the `probe` column.
+    pub name: &'static str,
+    /// Its strategies; empty for a probe without (written `none`).
+    pub strategies: &'static [&'static str],
+    /// Whether it takes a level (fraction or noise level).
+    pub takes_level: bool,
+    /// Whether its output is already binarized (its rows are `signed`).
+    pub binarizes: bool,
+    /// Builds the perturbation for a strategy and level, or says why not.
+    pub build: fn(strategy: &str, level: f64) -> Result<Box<dyn Perturbation>, String>,
+}
+
+fn magnitude(s: &str) -> Magnitude {
+    Magnitude::parse(s).expect("strategy checked against the registry")
+}
+
+fn boxed<P: Perturbation + 'static, E: ToString>(p: Result<P, E>) -> Result<Box<dyn Perturbation>, String> {
+    p.map(|p| Box::new(p) as Box<dyn Perturbation>)
+        .map_err(|e| e.to_string())
+}
+
+const MAGNITUDES: &[&str] = &["smallest", "random", "largest"];
+
+/// Every probe an experiment file can name: the one place that maps names
+/// to perturbations. A new probe crate adds one entry here.
+pub const REGISTRY: &[ProbeKind] = &[
+    ProbeKind {
+        name: "binarize",
+        strategies: &[],
+        takes_level: false,
+        binarizes: true,
+        build: |_, _| Ok(Box::new(Binarize)),
+    },
+    ProbeKind {
+        name: "prune",
+        strategies: MAGNITUDES,
+        takes_level: true,
+        binarizes: false,
+        build: |s, level| boxed(PruneParams::new(level, magnitude(s)).check()),
+    },
+    ProbeKind {
+        name: "noise",
+        strategies: &["gaussian", "uniform", "multiplicative", "relative"],
+        takes_level: true,
+        binarizes: false,
+        build: |s, level| boxed(NoiseParams::new(NoiseKind::parse(s).expect("checked"), level).check()),
+    },
+    ProbeKind {
+        name: "flip",
+        strategies: MAGNITUDES,
+        takes_level: true,
+        binarizes: false,
+        build: |s, level| boxed(FlipParams::new(level, magnitude(s)).check()),
+    },
+    ProbeKind {
+        name: "randomize",
+        strategies: &["A", "B", "C", "D", "E", "F", "G"],
+        takes_level: false,
+        binarizes: false,
+        build: |s, _| boxed(NullModel::parse(s).and_then(|m| RandomizeParams::new(m).check())),
+    },
+];
+
+/// Looks a probe up by name.
+pub fn probe_kind(name: &str) -> Option<&'static ProbeKind> {
+    REGISTRY.iter().find(|k| k.name == name)
+}
+
+/// A grid of levels: a list, or evenly spaced points (linear, or in log2).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(untagged)]
+pub enum Grid {
+    /// Explicit values.
+    List(Vec<f64>),
+    /// `points` values from `from` to `to` inclusive; with `scale = "log2"`,
+    /// `from` and `to` are exponents of 2.
+    Range {
+        /// First value (or exponent).
+        from: f64,
+        /// Last value (or exponent).
+        to: f64,
+        /// Number of values, >= 2.
+        points: usize,
+        /// `linear` (default) or `log2`.
+        #[serde(default)]
+        scale: Scale,
+    },
+}
+
+/// Spacing of a [`Grid::Range`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Scale {
+    /// Evenly spaced values.
+    #[default]
+    Linear,
+    /// Evenly spaced exponents of 2.
+    Log2,
+}
+
+impl Grid {
+    /// The values of the grid.
+    pub fn values(&self) -> Vec<f64> {
+        match self {
+            Grid::List(v) => v.clone(),
+            Grid::Range {
+                from,
+                to,
+                points,
+                scale,
+            } => {
+                let n = (*points).max(2);
+                (0..n)
+                    .map(|i| {
+                        let x = from + (to - from) * i as f64 / (n - 1) as f64;
+                        match scale {
+                            Scale::Linear => x,
+                            Scale::Log2 => x.exp2(),
+                        }
+                    })
+                    .collect()
+            }
+        }
+    }
+
+    fn check(&self) -> Result<(), String> {
+        match self {
+            Grid::List(v) if v.is_empty() => Err("an empty list".into()),
+            Grid::Range { points, .. } if *points < 2 => Err(format!("points = {points}, need >= 2")),
+            Grid::Range { from, to, .. } if !from.is_finite() || !to.is_finite() => Err("non-finite bounds".into()),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// A fixed stage applied before or after the swept probe.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StageSpec {
+    /// The probe's name.
+    pub probe: String,
+    /// Its strategies (one point per strategy); default: all of the probe's.
+    pub strategies: Option<Vec<String>>,
+    /// Its levels (one point per level); required when the probe takes a level.
+    pub levels: Option<Vec<f64>>,
+}
 
 /// One `[[probes]]` entry of an experiment file.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ProbeSpec {
-    /// The probe's name in [`REGISTRY`].
+    /// The swept probe's name.
     pub probe: String,
+    /// Its strategies; default: all of the probe's.
+    pub strategies: Option<Vec<String>>,
+    /// Its levels; required when the probe takes a level.
+    pub levels: Option<Grid>,
+    /// Its levels with `--quick`; default: `levels`.
+    pub quick_levels: Option<Grid>,
+    /// Variants: `false` = as is, `true` = binarized afterwards.
+    #[serde(default = "default_signed")]
+    pub signed: Vec<bool>,
+    /// Draws per point whose mean accuracy is reported (random probes only).
+    #[serde(default = "default_draws")]
+    pub draws: usize,
+    /// Fixed stages applied before the swept probe.
+    #[serde(default)]
+    pub before: Vec<StageSpec>,
+    /// Fixed stages applied after the swept probe.
+    #[serde(default)]
+    pub after: Vec<StageSpec>,
+}
+
+fn default_signed() -> Vec<bool> {
+    vec![false]
+}
+
+fn default_draws() -> usize {
+    1
 }
 
 /// One evaluation of a sweep: a perturbation and the labels it is written under.
 #[derive(Clone)]
 pub struct SweepPoint {
-    /// `binarize`, `prune`, ... (the `probe` column).
+    /// `binarize`, `prune`, `prune+randomize`, ... (the `probe` column).
     pub probe: String,
-    /// e.g. `smallest` (the `strategy` column); `none` where the probe has none.
+    /// e.g. `smallest`, `smallest+B` (the `strategy` column); `none` where there is none.
     pub strategy: String,
     /// Fraction or noise level (the `level` column); 0 where none.
     pub level: f64,
-    /// Whether the result is binarized afterwards (the `signed` column).
+    /// Whether the result is binarized (the `signed` column).
     pub signed: bool,
-    /// Independent draws whose mean accuracy is reported (1 for deterministic probes).
+    /// Independent draws whose mean accuracy is reported.
     pub draws: usize,
-    /// The perturbation itself (already followed by binarization when `signed`).
+    /// The perturbation itself (already followed by binarization when signed).
     pub perturbation: Arc<dyn Perturbation>,
 }
 
@@ -53,47 +246,335 @@ impl SweepPoint {
         }
     }
 
+    /// With `draws` draws when the perturbation is random (else one).
+    pub fn with_draws(mut self, draws: usize) -> Self {
+        self.draws = if self.perturbation.is_deterministic() {
+            1
+        } else {
+            draws.max(1)
+        };
+        self
+    }
+
     /// A stable text naming this point, used to derive its random seeds.
     pub fn key(&self) -> String {
         format!("{}/{}/{}/{}", self.probe, self.strategy, self.level, self.signed)
     }
 }
 
-/// Expands a spec into its points (`quick`: coarse grids).
-type Expand = fn(&ProbeSpec, bool) -> Vec<SweepPoint>;
+/// One instantiated stage: its label parts and perturbation.
+#[derive(Clone)]
+struct Stage {
+    probe: &'static str,
+    strategy: String,
+    /// The level, `None` for a probe that takes none.
+    level: Option<f64>,
+    perturbation: Arc<dyn Perturbation>,
+}
 
-/// Every probe an experiment file can name: the one place that maps names
-/// to perturbations.
-pub const REGISTRY: &[(&str, Expand)] = &[("binarize", |_, _| {
-    vec![SweepPoint::new(
-        "binarize",
-        "none",
-        0.0,
-        true,
-        Box::new(mlprobe_core::Identity),
-    )]
-})];
+impl Stage {
+    /// `strategy`, or `strategy@level` for a fixed stage with a level.
+    fn label(&self) -> String {
+        match self.level {
+            Some(level) => format!("{}@{}", self.strategy, level),
+            None => self.strategy.clone(),
+        }
+    }
+}
+
+type CheckError = (String, String, String);
+
+fn strategies_of(kind: &ProbeKind, given: &Option<Vec<String>>, key: &str) -> Result<Vec<String>, CheckError> {
+    match given {
+        None if kind.strategies.is_empty() => Ok(vec!["none".to_string()]),
+        None => Ok(kind.strategies.iter().map(|s| s.to_string()).collect()),
+        Some(_) if kind.strategies.is_empty() => Err((
+            key.to_string(),
+            format!("{given:?}"),
+            format!("nothing: `{}` has no strategies", kind.name),
+        )),
+        Some(list) if list.is_empty() => Err((key.to_string(), "[]".into(), "at least one strategy".into())),
+        Some(list) => {
+            for s in list {
+                if !kind.strategies.contains(&s.as_str()) {
+                    return Err((
+                        key.to_string(),
+                        format!("{s:?}"),
+                        format!("one of {}", kind.strategies.join(", ")),
+                    ));
+                }
+            }
+            Ok(list.clone())
+        }
+    }
+}
+
+fn kind_of(name: &str, key: &str) -> Result<&'static ProbeKind, CheckError> {
+    probe_kind(name).ok_or_else(|| {
+        let known: Vec<&str> = REGISTRY.iter().map(|k| k.name).collect();
+        (
+            key.to_string(),
+            format!("{name:?}"),
+            format!("one of {}", known.join(", ")),
+        )
+    })
+}
+
+/// All instantiations of a stage (strategy x level), or an error naming the key.
+fn expand_stage(
+    kind: &'static ProbeKind,
+    strategies: &[String],
+    levels: &[f64],
+    key: &str,
+) -> Result<Vec<Stage>, CheckError> {
+    let mut out = Vec::new();
+    for s in strategies {
+        for &level in levels {
+            let perturbation = (kind.build)(s, level).map_err(|e| (key.to_string(), level.to_string(), e))?;
+            out.push(Stage {
+                probe: kind.name,
+                strategy: s.clone(),
+                level: kind.takes_level.then_some(level),
+                perturbation: Arc::from(perturbation),
+            });
+        }
+    }
+    Ok(out)
+}
+
+fn fixed_stages(specs: &[StageSpec], key: &str) -> Result<Vec<Vec<Stage>>, CheckError> {
+    specs
+        .iter()
+        .enumerate()
+        .map(|(i, st)| {
+            let key = format!("{key}[{i}]");
+            let kind = kind_of(&st.probe, &format!("{key}.probe"))?;
+            let strategies = strategies_of(kind, &st.strategies, &format!("{key}.strategies"))?;
+            let levels = match (&st.levels, kind.takes_level) {
+                (Some(l), true) if !l.is_empty() => l.clone(),
+                (None, false) => vec![0.0],
+                (_, true) => return Err((format!("{key}.levels"), "missing".into(), "a list of levels".into())),
+                (Some(l), false) => {
+                    return Err((
+                        format!("{key}.levels"),
+                        format!("{l:?}"),
+                        format!("nothing: `{}` takes no level", kind.name),
+                    ));
+                }
+            };
+            expand_stage(kind, &strategies, &levels, &format!("{key}.levels"))
+        })
+        .collect()
+}
+
+/// Every combination of one instantiation per stage list.
+fn product(lists: &[Vec<Stage>]) -> Vec<Vec<Stage>> {
+    lists.iter().fold(vec![Vec::new()], |acc, list| {
+        acc.iter()
+            .flat_map(|prefix| {
+                list.iter().map(move |s| {
+                    let mut next = prefix.clone();
+                    next.push(s.clone());
+                    next
+                })
+            })
+            .collect()
+    })
+}
 
 impl ProbeSpec {
-    fn expand(&self) -> Option<Expand> {
-        REGISTRY.iter().find(|(name, _)| *name == self.probe).map(|(_, f)| *f)
-    }
-
-    /// Checks the entry; on error returns `(key, value, expected)`.
-    pub fn check(&self) -> Result<(), (String, String, String)> {
-        if self.expand().is_none() {
-            let known: Vec<&str> = REGISTRY.iter().map(|(n, _)| *n).collect();
+    /// The sweep points of this entry (`quick`: the coarse grid), or an
+    /// error `(key, value, expected)` naming what is invalid.
+    pub fn try_points(&self, quick: bool) -> Result<Vec<SweepPoint>, CheckError> {
+        let kind = kind_of(&self.probe, "probe")?;
+        let strategies = strategies_of(kind, &self.strategies, "strategies")?;
+        let grid_key = if quick && self.quick_levels.is_some() {
+            "quick_levels"
+        } else {
+            "levels"
+        };
+        let grid = if quick {
+            self.quick_levels.as_ref().or(self.levels.as_ref())
+        } else {
+            self.levels.as_ref()
+        };
+        let levels = match (grid, kind.takes_level) {
+            (Some(g), true) => {
+                g.check().map_err(|e| (grid_key.to_string(), format!("{g:?}"), e))?;
+                g.values()
+            }
+            (None, true) => return Err(("levels".into(), "missing".into(), "a list or range of levels".into())),
+            (None, false) => vec![0.0],
+            (Some(g), false) => {
+                return Err((
+                    grid_key.into(),
+                    format!("{g:?}"),
+                    format!("nothing: `{}` takes no level", kind.name),
+                ));
+            }
+        };
+        if self.signed.is_empty() {
+            return Err(("signed".into(), "[]".into(), "[false], [true] or [false, true]".into()));
+        }
+        if kind.binarizes && self.signed.contains(&true) {
             return Err((
-                "probe".into(),
-                format!("{:?}", self.probe),
-                format!("one of {}", known.join(", ")),
+                "signed".into(),
+                format!("{:?}", self.signed),
+                format!("[false]: `{}` is binarized already", kind.name),
             ));
         }
+        if self.draws == 0 || self.draws > 10_000 {
+            return Err(("draws".into(), self.draws.to_string(), "1 ..= 10000".into()));
+        }
+        let before = fixed_stages(&self.before, "before")?;
+        let after = fixed_stages(&self.after, "after")?;
+        let main = expand_stage(kind, &strategies, &levels, grid_key)?;
+
+        let mut points = Vec::new();
+        let main_at = before.len();
+        for m in main {
+            let lists: Vec<Vec<Stage>> = before
+                .iter()
+                .cloned()
+                .chain(std::iter::once(vec![m.clone()]))
+                .chain(after.iter().cloned())
+                .collect();
+            for stages in product(&lists) {
+                let probe = stages.iter().map(|s| s.probe).collect::<Vec<_>>().join("+");
+                let strategy = stages
+                    .iter()
+                    .enumerate()
+                    .map(|(i, s)| if i == main_at { s.strategy.clone() } else { s.label() })
+                    .collect::<Vec<_>>()
+                    .join("+");
+                let chain: Arc<dyn Perturbation> = if stages.len() == 1 {
+                    stages[0].perturbation.clone()
+                } else {
+                    Arc::new(Chain(
+                        stages
+                            .iter()
+                            .map(|s| Box::new(s.perturbation.clone()) as Box<dyn Perturbation>)
+                            .collect(),
+                    ))
+                };
+                for &signed in &self.signed {
+                    let level = m.level.unwrap_or(0.0);
+                    let mut point = SweepPoint::new(&probe, &strategy, level, signed, Box::new(chain.clone()));
+                    point.signed = signed || kind.binarizes;
+                    points.push(point.with_draws(self.draws));
+                }
+            }
+        }
+        Ok(points)
+    }
+
+    /// Checks the entry in both grids; on error returns `(key, value, expected)`.
+    pub fn check(&self) -> Result<(), CheckError> {
+        self.try_points(false)?;
+        self.try_points(true)?;
         Ok(())
     }
 
-    /// The sweep points of this entry; empty for an unknown probe (see [`ProbeSpec::check`]).
+    /// The sweep points of this entry; empty for an invalid entry (see [`ProbeSpec::check`]).
     pub fn points(&self, quick: bool) -> Vec<SweepPoint> {
-        self.expand().map(|f| f(self, quick)).unwrap_or_default()
+        self.try_points(quick).unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(text: &str) -> ProbeSpec {
+        toml::from_str(text).unwrap()
+    }
+
+    #[test]
+    fn grids_expand() {
+        let g = Grid::Range {
+            from: 0.0,
+            to: 1.0,
+            points: 5,
+            scale: Scale::Linear,
+        };
+        assert_eq!(g.values(), vec![0.0, 0.25, 0.5, 0.75, 1.0]);
+        let g = Grid::Range {
+            from: -10.0,
+            to: 0.0,
+            points: 11,
+            scale: Scale::Log2,
+        };
+        assert_eq!(g.values()[0], 2f64.powi(-10));
+        assert_eq!(g.values()[10], 1.0);
+    }
+
+    #[test]
+    fn a_sweep_expands_strategies_levels_and_variants() {
+        let s = spec("probe = \"prune\"\nlevels = [0.0, 0.5]\nquick_levels = [0.5]\nsigned = [false, true]");
+        let points = s.points(false);
+        assert_eq!(points.len(), 3 * 2 * 2);
+        assert_eq!(points[0].key(), "prune/smallest/0/false");
+        assert_eq!(points[1].key(), "prune/smallest/0/true");
+        assert_eq!(s.points(true).len(), 3 * 2);
+        assert_eq!(points.iter().filter(|p| p.draws > 1).count(), 0);
+    }
+
+    #[test]
+    fn binarize_is_one_signed_point() {
+        let points = spec("probe = \"binarize\"").points(false);
+        assert_eq!(points.len(), 1);
+        assert_eq!(points[0].key(), "binarize/none/0/true");
+    }
+
+    #[test]
+    fn fixed_stages_compose_and_label() {
+        let s = spec(
+            "probe = \"prune\"\nstrategies = [\"smallest\"]\nlevels = [0.5]\ndraws = 3\n\
+             before = [{ probe = \"noise\", strategies = [\"gaussian\"], levels = [0.01, 0.1] }]\n\
+             after = [{ probe = \"randomize\", strategies = [\"B\", \"G\"] }]",
+        );
+        let keys: Vec<String> = s.points(false).iter().map(|p| p.key()).collect();
+        assert_eq!(
+            keys,
+            [
+                "noise+prune+randomize/gaussian@0.01+smallest+B/0.5/false",
+                "noise+prune+randomize/gaussian@0.01+smallest+G/0.5/false",
+                "noise+prune+randomize/gaussian@0.1+smallest+B/0.5/false",
+                "noise+prune+randomize/gaussian@0.1+smallest+G/0.5/false",
+            ]
+        );
+        assert!(s.points(false).iter().all(|p| p.draws == 3));
+    }
+
+    #[test]
+    fn invalid_entries_name_the_key() {
+        let cases = [
+            ("probe = \"prune\"\nlevels = [0.5, 1.5]", "levels", "prune fraction 1.5"),
+            ("probe = \"prune\"", "levels", "missing"),
+            (
+                "probe = \"prune\"\nlevels = [0.1]\nstrategies = [\"biggest\"]",
+                "strategies",
+                "smallest",
+            ),
+            ("probe = \"noise\"\nlevels = [-1.0]", "levels", "noise level"),
+            ("probe = \"randomize\"\nlevels = [0.1]", "levels", "takes no level"),
+            ("probe = \"randomize\"\nstrategies = [\"H\"]", "strategies", "one of A"),
+            ("probe = \"binarize\"\nsigned = [true]", "signed", "binarized already"),
+            (
+                "probe = \"flip\"\nlevels = { from = 0, to = 1, points = 1 }",
+                "levels",
+                "points",
+            ),
+            (
+                "probe = \"flip\"\nlevels = [0.1]\nafter = [{ probe = \"prune\", strategies = [\"random\"] }]",
+                "after[0].levels",
+                "missing",
+            ),
+        ];
+        for (text, key, expected) in cases {
+            let (k, v, e) = spec(text).check().unwrap_err();
+            assert_eq!(k, key, "{text}");
+            assert!(format!("{v} {e}").contains(expected), "{text}: {v} {e}");
+        }
     }
 }

@@ -8,13 +8,13 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
 use mlprobe_core::store::{load_model, save_model};
-use mlprobe_core::{Evaluator, RunStatus, WeightStack, probe_rng, train};
+use mlprobe_core::{Evaluator, Measure, RunStatus, WeightStack, probe_rng, train};
 use mlprobe_tasks::{Dataset, Task};
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
 use crate::config::{DataSource, Experiment, TaskSpec};
-use crate::output::{Row, Summary, UnitResult, write_outputs};
+use crate::output::{Medians, Row, Summary, UnitResult, write_outputs};
 use crate::probes::SweepPoint;
 
 /// Bumped whenever training changes in a way that changes trained weights,
@@ -43,6 +43,8 @@ pub struct ExperimentRun {
     pub units: Vec<UnitResult>,
     /// The summary written to `summary.json`.
     pub summary: Summary,
+    /// The medians written to `medians.csv`.
+    pub medians: Medians,
     /// Units whose model was trained in this run (the rest came from the cache).
     pub trained_now: usize,
     /// Wall time of the run.
@@ -131,20 +133,41 @@ fn model_for(
     Ok((model.weights, true))
 }
 
-/// Evaluates a network on every sweep point; the mean accuracy over each
-/// point's draws. Random draws are seeded by the unit's seed and the point,
-/// so a point's result does not depend on the other points.
-pub fn evaluate_sweep(net: &WeightStack, eval: &Evaluator<'_>, points: &[SweepPoint], seed: u64) -> Vec<f64> {
+/// The outcome of one sweep point on one network.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PointResult {
+    /// Mean accuracy (%) over the point's draws.
+    pub accuracy: f64,
+    /// The perturbation's own measurements, each averaged over the draws.
+    pub measures: Vec<Measure>,
+}
+
+/// Evaluates a network on every sweep point, averaging over each point's
+/// draws. Draws are seeded by the unit's seed and the point's key, so a
+/// point's result does not depend on the other points.
+pub fn evaluate_sweep(net: &WeightStack, eval: &Evaluator<'_>, points: &[SweepPoint], seed: u64) -> Vec<PointResult> {
     points
         .iter()
         .map(|p| {
-            let total: f64 = (0..p.draws)
-                .map(|d| {
-                    let mut rng = probe_rng(derive_seed(&format!("{seed}/{}/{d}", p.key())));
-                    eval.accuracy(&p.perturbation.apply(net, &mut rng))
-                })
-                .sum();
-            total / p.draws as f64
+            let mut accuracy = 0.0;
+            let mut measures: Vec<Measure> = Vec::new();
+            for d in 0..p.draws {
+                let mut rng = probe_rng(derive_seed(&format!("{seed}/{}/{d}", p.key())));
+                let (perturbed, m) = p.perturbation.apply_measured(net, &mut rng);
+                accuracy += eval.accuracy(&perturbed);
+                for m in m {
+                    match measures.iter_mut().find(|x| x.name == m.name) {
+                        Some(x) => x.value += m.value,
+                        None => measures.push(m),
+                    }
+                }
+            }
+            let n = p.draws as f64;
+            measures.iter_mut().for_each(|m| m.value /= n);
+            PointResult {
+                accuracy: accuracy / n,
+                measures,
+            }
         })
         .collect()
 }
@@ -174,8 +197,14 @@ fn run_unit(
         accuracy,
     };
     let mut rows = vec![row("none", "none", 0.0, false, full)];
-    for (p, acc) in points.iter().zip(evaluate_sweep(&net, &eval, points, seed)) {
-        rows.push(row(&p.probe, &p.strategy, p.level, p.signed, acc));
+    let mut measures = Vec::new();
+    for (p, r) in points.iter().zip(evaluate_sweep(&net, &eval, points, seed)) {
+        rows.push(row(&p.probe, &p.strategy, p.level, p.signed, r.accuracy));
+        measures.extend(
+            r.measures
+                .into_iter()
+                .map(|m| (format!("{} {}", p.key(), m.name), m.value)),
+        );
     }
     Ok(UnitResult {
         task: t,
@@ -183,6 +212,7 @@ fn run_unit(
         full,
         status: RunStatus::from_accuracy(full, exp.failed_below),
         rows,
+        measures,
         trained_now,
     })
 }
@@ -193,10 +223,19 @@ fn run_unit(
 /// is trained, so an interrupted run resumes where it stopped. If some units
 /// fail, the others' models are kept and the error lists the failures.
 pub fn run_experiment(exp: &Experiment, opts: &RunOptions) -> anyhow::Result<ExperimentRun> {
+    run_experiment_with(exp, opts, &exp.sweep(opts.quick))
+}
+
+/// As [`run_experiment`], with the sweep points given instead of read from
+/// the experiment's `[[probes]]` (e.g. a perturbation defined elsewhere).
+pub fn run_experiment_with(
+    exp: &Experiment,
+    opts: &RunOptions,
+    points: &[SweepPoint],
+) -> anyhow::Result<ExperimentRun> {
     let start = Instant::now();
     let tasks = load_tasks(exp).with_context(|| format!("experiment {}", exp.name))?;
     let seeds = exp.seed_list(opts.quick, opts.seeds);
-    let points = exp.sweep(opts.quick);
     let units: Vec<(usize, u64)> = (0..tasks.len())
         .flat_map(|t| seeds.iter().map(move |&s| (t, s)))
         .collect();
@@ -216,7 +255,7 @@ pub fn run_experiment(exp: &Experiment, opts: &RunOptions) -> anyhow::Result<Exp
     let results: Vec<anyhow::Result<UnitResult>> = units
         .par_iter()
         .map(|&(t, seed)| {
-            let r = run_unit(exp, opts, t, &tasks[t], seed, &points);
+            let r = run_unit(exp, opts, t, &tasks[t], seed, points);
             bar.inc(1);
             r
         })
@@ -244,12 +283,14 @@ pub fn run_experiment(exp: &Experiment, opts: &RunOptions) -> anyhow::Result<Exp
     let dir = opts.out.join(&exp.name);
     let rows: Vec<Row> = done.iter().flat_map(|u| u.rows.iter().cloned()).collect();
     let summary = Summary::new(exp, &seeds, &done);
-    write_outputs(&dir, &rows, &summary).with_context(|| format!("writing into {}", dir.display()))?;
+    let medians = Medians::new(exp, &done);
+    write_outputs(&dir, &rows, &medians, &summary).with_context(|| format!("writing into {}", dir.display()))?;
     Ok(ExperimentRun {
         dir,
         trained_now: done.iter().filter(|u| u.trained_now).count(),
         units: done,
         summary,
+        medians,
         wall: start.elapsed(),
     })
 }

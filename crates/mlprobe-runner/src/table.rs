@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use crate::output::Summary;
+use crate::output::{Medians, Summary};
 use crate::stats::Quartiles;
 
 fn cell(q: &Option<Quartiles>) -> String {
@@ -13,8 +13,14 @@ fn cell(q: &Option<Quartiles>) -> String {
 }
 
 /// One line per dataset and task: trained/failed counts, then median
-/// [25 %, 75 %] over trained seeds of full, binarized and gap.
+/// [25 %, 75 %] over trained seeds of full accuracy and, where the
+/// experiment binarizes, binarized accuracy and the gap.
 pub fn summary_table(summary: &Summary) -> String {
+    let binarizes = summary
+        .results
+        .values()
+        .flat_map(|t| t.values())
+        .any(|s| s.binarized.is_some());
     let mut out = String::new();
     let t = &summary.training;
     let _ = writeln!(
@@ -27,26 +33,61 @@ pub fn summary_table(summary: &Summary) -> String {
         t.epochs,
         summary.failed_below
     );
-    let _ = writeln!(
+    let _ = write!(
         out,
-        "{:<14} {:<6} {:<8} {:>7} {:>6}  {:<21} {:<21} {:<21}",
-        "dataset", "task", "classes", "trained", "failed", "full %", "binarized %", "gap (points)"
+        "{:<14} {:<6} {:<8} {:>7} {:>6}  {:<21}",
+        "dataset", "task", "classes", "trained", "failed", "full %"
     );
+    if binarizes {
+        let _ = write!(out, " {:<21} {:<21}", "binarized %", "gap (points)");
+    }
+    out.push('\n');
     for (dataset, tasks) in &summary.results {
         for (label, s) in tasks {
-            let _ = writeln!(
+            let _ = write!(
                 out,
-                "{:<14} {:<6} {:<8} {:>7} {:>6}  {:<21} {:<21} {:<21}",
+                "{:<14} {:<6} {:<8} {:>7} {:>6}  {:<21}",
                 dataset,
                 label,
                 s.classes,
                 s.trained,
                 s.failed,
-                cell(&s.full),
-                cell(&s.binarized),
-                cell(&s.gap)
+                cell(&s.full)
             );
+            if binarizes {
+                let _ = write!(out, " {:<21} {:<21}", cell(&s.binarized), cell(&s.gap));
+            }
+            out.push('\n');
         }
     }
     out
+}
+
+/// Median accuracy per sweep point and task; `None` when there are more than
+/// `max_lines` points (the full table is in `medians.csv`).
+pub fn medians_table(medians: &Medians, max_lines: usize) -> Option<String> {
+    if medians.lines.len() > max_lines {
+        return None;
+    }
+    let mut out = String::new();
+    let _ = write!(out, "{:<22} {:<24} {:>7} {:<6}", "probe", "strategy", "level", "signed");
+    for t in &medians.tasks {
+        let _ = write!(out, " {:>19}", t);
+    }
+    out.push('\n');
+    for ((probe, strategy, level, signed), values) in &medians.lines {
+        let _ = write!(out, "{probe:<22} {strategy:<24} {level:>7.4} {signed:<6}");
+        for v in values {
+            match v {
+                Some(v) => {
+                    let _ = write!(out, " {v:>19.1}");
+                }
+                None => {
+                    let _ = write!(out, " {:>19}", "-");
+                }
+            }
+        }
+        out.push('\n');
+    }
+    Some(out)
 }

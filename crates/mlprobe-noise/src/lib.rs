@@ -1,0 +1,33 @@
+//! Noise-injection probe: noise on the non-zero entries of every weight
+//! matrix and bias vector, so pruned entries stay pruned (SPEC 3.3).
+//!
+//! - `gaussian`: `w + N(0, sigma^2)`;
+//! - `uniform`: `w + U(-a, a)`;
+//! - `multiplicative`: `w * U(-a, a)` (the SPEC's definition);
+//! - `relative`: `w * (1 + U(-a, a))`.
+//!
+//! Fresh noise is drawn on every call from the RNG passed in.
+//!
+//! ```
+//! use mlprobe_core::{probe_rng, Activation, Layer, Perturbation, WeightStack};
+//! use mlprobe_noise::{NoiseKind, NoiseParams};
+//!
+//! let net = WeightStack::new(
+//!     Activation::Relu,
+//!     vec![Layer::new(2, 2, vec![0.3, 0.0, 0.5, -1.7], vec![-0.5, 0.0])],
+//! );
+//! let noise = NoiseParams::new(NoiseKind::Gaussian, 0.01).check()?;
+//! let noisy = noise.apply(&net, &mut probe_rng(0));
+//! assert_eq!(noisy.layers[0].weights[1], 0.0); // zeros stay zero
+//! assert!((noisy.layers[0].weights[0] - 0.3).abs() < 0.1);
+//! assert!(NoiseParams::new(NoiseKind::Uniform, -1.0).check().is_err());
+//! # Ok::<(), mlprobe_noise::NoiseError>(())
+//! ```
+
+mod algorithm;
+mod errors;
+mod hyperparams;
+
+pub use algorithm::add_noise;
+pub use errors::NoiseError;
+pub use hyperparams::{Noise, NoiseKind, NoiseParams};

@@ -1,0 +1,123 @@
+//! Randomization parameters, checked before use.
+
+use crate::errors::RandomizeError;
+
+/// The seven null models of SPEC 3.5. Zero entries always stay in place:
+/// only existing (non-zero) edges are rewired, so the models apply to
+/// pruned networks. Biases are left alone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum NullModel {
+    /// Shuffle: permute all non-zero weights over the non-zero edges.
+    A,
+    /// Sign-preserving shuffle: positives among positive edges, negatives
+    /// among negative edges (the sign pattern is kept exactly).
+    B,
+    /// Left strength: permute each input node's outgoing weights among its edges.
+    C,
+    /// Right strength: permute each output node's incoming weights among its edges.
+    D,
+    /// Left signed strength: as C, positives and negatives separately.
+    E,
+    /// Right signed strength: as D, positives and negatives separately.
+    F,
+    /// Degree-preserving switch: double-edge swaps of positive edges, each
+    /// carrying its weight; negatives fill the remaining non-zero slots.
+    G,
+}
+
+impl NullModel {
+    /// All models.
+    pub const ALL: [NullModel; 7] = [
+        NullModel::A,
+        NullModel::B,
+        NullModel::C,
+        NullModel::D,
+        NullModel::E,
+        NullModel::F,
+        NullModel::G,
+    ];
+
+    /// The letter used in configuration files and outputs.
+    pub fn name(self) -> &'static str {
+        match self {
+            NullModel::A => "A",
+            NullModel::B => "B",
+            NullModel::C => "C",
+            NullModel::D => "D",
+            NullModel::E => "E",
+            NullModel::F => "F",
+            NullModel::G => "G",
+        }
+    }
+
+    /// A few words on what the model keeps.
+    pub fn description(self) -> &'static str {
+        match self {
+            NullModel::A => "shuffle",
+            NullModel::B => "sign-preserving shuffle",
+            NullModel::C => "left strength",
+            NullModel::D => "right strength",
+            NullModel::E => "left signed strength",
+            NullModel::F => "right signed strength",
+            NullModel::G => "degree-preserving switch",
+        }
+    }
+
+    /// Parses a letter `A`..`G`.
+    pub fn parse(name: &str) -> Result<Self, RandomizeError> {
+        Self::ALL
+            .into_iter()
+            .find(|m| m.name() == name)
+            .ok_or_else(|| RandomizeError::UnknownModel(name.to_string()))
+    }
+
+    /// Whether the model keeps every weight's sign in place (B, E, F), and
+    /// with it the binarized network.
+    pub fn keeps_signs(self) -> bool {
+        matches!(self, NullModel::B | NullModel::E | NullModel::F)
+    }
+}
+
+/// Randomization parameters as given (unchecked).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RandomizeParams {
+    /// The null model.
+    pub model: NullModel,
+    /// Model G only: switch attempts per positive edge before giving up
+    /// (the reference uses about 10).
+    pub attempts_per_edge: f64,
+}
+
+impl RandomizeParams {
+    /// The given null model with the default switching budget.
+    pub fn new(model: NullModel) -> Self {
+        Self {
+            model,
+            attempts_per_edge: 10.0,
+        }
+    }
+
+    /// Checks the parameters into a ready [`Randomize`].
+    pub fn check(self) -> Result<Randomize, RandomizeError> {
+        if !(self.attempts_per_edge.is_finite() && self.attempts_per_edge > 0.0) {
+            return Err(RandomizeError::Attempts(self.attempts_per_edge));
+        }
+        Ok(Randomize(self))
+    }
+}
+
+/// A checked randomization perturbation.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Randomize(pub(crate) RandomizeParams);
+
+impl Randomize {
+    /// The null model.
+    pub fn model(&self) -> NullModel {
+        self.0.model
+    }
+
+    /// The switching budget of model G.
+    pub fn attempts_per_edge(&self) -> f64 {
+        self.0.attempts_per_edge
+    }
+}
