@@ -51,18 +51,23 @@ fn run_writes_contract_outputs_resumes_and_ignores_thread_count() {
     let json = String::from_utf8(read(&first.dir.join("summary.json"))).unwrap();
     assert!(json.contains("\"gap\"") && json.contains("\"hard\""));
 
-    // A second run trains nothing and writes the same bytes.
+    // A second run computes nothing and writes the same bytes.
     let again = run_experiment(&exp, &options(out.path())).unwrap();
-    assert_eq!(again.trained_now, 0);
+    assert_eq!((again.computed_now, again.trained_now), (0, 0));
     assert_eq!(read(&again.dir.join("results.csv")), csv.as_bytes());
 
-    // Losing one model retrains just that one, to the same result.
-    let models = out.path().join("models");
-    let folder = std::fs::read_dir(&models).unwrap().next().unwrap().unwrap().path();
-    std::fs::remove_file(folder.join("seed-1.mlpm")).unwrap();
+    // Losing one unit's results re-evaluates just that unit from its cached
+    // model; losing its model too retrains it; both to the same bytes.
+    let unit = mlprobe_runner::run::unit_path(out.path(), &exp, 1, 1);
+    std::fs::remove_file(&unit).unwrap();
     let resumed = run_experiment(&exp, &options(out.path())).unwrap();
-    assert_eq!(resumed.trained_now, 1);
+    assert_eq!((resumed.computed_now, resumed.trained_now), (1, 0));
     assert_eq!(read(&resumed.dir.join("results.csv")), csv.as_bytes());
+    std::fs::remove_file(&unit).unwrap();
+    std::fs::remove_file(mlprobe_runner::run::model_path(out.path(), &exp, &exp.tasks[1], 1)).unwrap();
+    let retrained = run_experiment(&exp, &options(out.path())).unwrap();
+    assert_eq!((retrained.computed_now, retrained.trained_now), (1, 1));
+    assert_eq!(read(&retrained.dir.join("results.csv")), csv.as_bytes());
 
     // One thread, fresh cache: bit-identical results.
     let single = tempfile::tempdir().unwrap();

@@ -88,10 +88,11 @@ pub fn run(flags: Reproduce) -> anyhow::Result<()> {
             ),
         }
         println!(
-            "{} units ({} trained now, {} from the cache) in {:.1} s -> {}\n",
+            "{} units ({} evaluated now, {} of them trained now; {} resumed from earlier runs) in {:.1} s -> {}\n",
             run.units.len(),
+            run.computed_now,
             run.trained_now,
-            run.units.len() - run.trained_now,
+            run.units.len() - run.computed_now,
             run.wall.as_secs_f64(),
             run.dir.display()
         );

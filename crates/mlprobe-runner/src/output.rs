@@ -61,6 +61,8 @@ pub struct UnitResult {
     pub measures: Vec<(String, f64)>,
     /// Whether the model was trained in this run (not loaded from the cache).
     pub trained_now: bool,
+    /// Whether the unit was evaluated in this run (not read from its unit file).
+    pub computed_now: bool,
 }
 
 impl UnitResult {

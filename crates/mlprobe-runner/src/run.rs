@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
-use mlprobe_core::store::{load_model, save_model};
+use mlprobe_core::store::{atomic_write, load_model, save_model};
 use mlprobe_core::{Evaluator, Measure, RunStatus, WeightStack, probe_rng, train};
 use mlprobe_tasks::{Dataset, Task};
 use rayon::prelude::*;
@@ -45,8 +45,10 @@ pub struct ExperimentRun {
     pub summary: Summary,
     /// The medians written to `medians.csv`.
     pub medians: Medians,
-    /// Units whose model was trained in this run (the rest came from the cache).
+    /// Units whose model was trained in this run.
     pub trained_now: usize,
+    /// Units computed in this run (the rest were read from their unit files).
+    pub computed_now: usize,
     /// Wall time of the run.
     pub wall: Duration,
 }
@@ -172,19 +174,48 @@ pub fn evaluate_sweep(net: &WeightStack, eval: &Evaluator<'_>, points: &[SweepPo
         .collect()
 }
 
-fn run_unit(
+/// What a finished unit leaves on disk (`<experiment>/units/*.json`), so
+/// that a re-run skips it. Rows are rebuilt from the sweep points.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct UnitFile {
+    /// Hash of everything the unit's numbers depend on.
+    fingerprint: String,
+    /// Full accuracy, then one accuracy per sweep point.
+    accuracies: Vec<f64>,
+    /// Measurements of the perturbations.
+    measures: Vec<(String, f64)>,
+}
+
+/// A hash of what a unit's results depend on: data, classes, training,
+/// threshold, and every sweep point with its draws.
+fn unit_fingerprint(exp: &Experiment, spec: &TaskSpec, points: &[SweepPoint]) -> String {
+    let key = serde_json::json!({
+        "version": TRAINING_VERSION,
+        "data": spec.source.identity(),
+        "classes": spec.classes,
+        "training": exp.training.params(),
+        "points": points.iter().map(|p| format!("{}#{}", p.key(), p.draws)).collect::<Vec<_>>(),
+    });
+    format!("{:x}", Sha256::digest(key.to_string().as_bytes()))
+}
+
+/// Where a unit's results are stored.
+pub fn unit_path(out: &Path, exp: &Experiment, t: usize, seed: u64) -> PathBuf {
+    let spec = &exp.tasks[t];
+    out.join(&exp.name)
+        .join("units")
+        .join(format!("{t}-{}-{}-seed-{seed}.json", spec.dataset, spec.label))
+}
+
+fn unit_result(
     exp: &Experiment,
-    opts: &RunOptions,
     t: usize,
-    task: &Task,
     seed: u64,
     points: &[SweepPoint],
-) -> anyhow::Result<UnitResult> {
+    file: UnitFile,
+    (trained_now, computed_now): (bool, bool),
+) -> UnitResult {
     let spec = &exp.tasks[t];
-    let path = model_path(&opts.out, exp, spec, seed);
-    let (net, trained_now) = model_for(exp, spec, task, seed, &path)?;
-    let eval = Evaluator::new(&task.test);
-    let full = eval.accuracy(&net);
     let row = |probe: &str, strategy: &str, level: f64, signed: bool, accuracy: f64| Row {
         dataset: spec.dataset.clone(),
         task: spec.label.clone(),
@@ -196,25 +227,66 @@ fn run_unit(
         signed,
         accuracy,
     };
-    let mut rows = vec![row("none", "none", 0.0, false, full)];
+    let full = file.accuracies[0];
+    let rows = std::iter::once(row("none", "none", 0.0, false, full))
+        .chain(
+            points
+                .iter()
+                .zip(&file.accuracies[1..])
+                .map(|(p, &a)| row(&p.probe, &p.strategy, p.level, p.signed, a)),
+        )
+        .collect();
+    UnitResult {
+        task: t,
+        seed,
+        full,
+        status: RunStatus::from_accuracy(full, exp.failed_below),
+        rows,
+        measures: file.measures,
+        trained_now,
+        computed_now,
+    }
+}
+
+/// A unit's results: from its unit file if that matches, else computed
+/// (training or loading the model) and stored atomically.
+fn run_unit(
+    exp: &Experiment,
+    opts: &RunOptions,
+    t: usize,
+    task: &Task,
+    seed: u64,
+    points: &[SweepPoint],
+) -> anyhow::Result<UnitResult> {
+    let spec = &exp.tasks[t];
+    let fingerprint = unit_fingerprint(exp, spec, points);
+    let stored = unit_path(&opts.out, exp, t, seed);
+    if let Ok(bytes) = std::fs::read(&stored)
+        && let Ok(file) = serde_json::from_slice::<UnitFile>(&bytes)
+        && file.fingerprint == fingerprint
+        && file.accuracies.len() == points.len() + 1
+    {
+        return Ok(unit_result(exp, t, seed, points, file, (false, false)));
+    }
+    let (net, trained_now) = model_for(exp, spec, task, seed, &model_path(&opts.out, exp, spec, seed))?;
+    let eval = Evaluator::new(&task.test);
+    let mut accuracies = vec![eval.accuracy(&net)];
     let mut measures = Vec::new();
     for (p, r) in points.iter().zip(evaluate_sweep(&net, &eval, points, seed)) {
-        rows.push(row(&p.probe, &p.strategy, p.level, p.signed, r.accuracy));
+        accuracies.push(r.accuracy);
         measures.extend(
             r.measures
                 .into_iter()
                 .map(|m| (format!("{} {}", p.key(), m.name), m.value)),
         );
     }
-    Ok(UnitResult {
-        task: t,
-        seed,
-        full,
-        status: RunStatus::from_accuracy(full, exp.failed_below),
-        rows,
+    let file = UnitFile {
+        fingerprint,
+        accuracies,
         measures,
-        trained_now,
-    })
+    };
+    atomic_write(&stored, &serde_json::to_vec(&file)?)?;
+    Ok(unit_result(exp, t, seed, points, file, (trained_now, true)))
 }
 
 /// Runs an experiment and writes its outputs into `opts.out/<name>/`.
@@ -288,6 +360,7 @@ pub fn run_experiment_with(
     Ok(ExperimentRun {
         dir,
         trained_now: done.iter().filter(|u| u.trained_now).count(),
+        computed_now: done.iter().filter(|u| u.computed_now).count(),
         units: done,
         summary,
         medians,
