@@ -4,10 +4,10 @@ use std::path::Path;
 
 use mlprobe_runner::Experiment;
 
-/// A small experiment on the embedded MNIST: easy (0 vs 7) and hard (7 vs 9),
-/// step-matched ReLU training, binarization, `seeds` seeds.
-pub fn tiny_experiment(seeds: usize) -> Experiment {
-    let text = format!(
+/// A small experiment file on the embedded MNIST: easy (0 vs 7) and hard
+/// (7 vs 9), step-matched ReLU training, `seeds` seeds, the given probes.
+pub fn tiny_toml(seeds: usize, probes: &str) -> String {
+    format!(
         r#"
 description = "end-to-end test"
 [training]
@@ -27,9 +27,45 @@ classes = [0, 7]
 label = "hard"
 dataset = "mnist"
 classes = [7, 9]
+{probes}
+"#
+    )
+}
+
+/// The small experiment with binarization only.
+pub fn tiny_experiment(seeds: usize) -> Experiment {
+    let toml = tiny_toml(seeds, "[[probes]]\nprobe = \"binarize\"\n");
+    Experiment::from_toml("tiny", &toml, Path::new("tiny.toml")).expect("valid experiment")
+}
+
+/// The small experiment with every probe on short grids.
+pub fn tiny_all_probes(seeds: usize) -> Experiment {
+    let probes = r#"
 [[probes]]
 probe = "binarize"
-"#
-    );
-    Experiment::from_toml("tiny", &text, Path::new("tiny.toml")).expect("valid experiment")
+[[probes]]
+probe = "prune"
+levels = [0.0, 0.5, 0.9]
+signed = [false, true]
+[[probes]]
+probe = "noise"
+strategies = ["gaussian"]
+levels = { from = -8, to = -2, points = 3, scale = "log2" }
+signed = [false, true]
+draws = 2
+[[probes]]
+probe = "flip"
+strategies = ["smallest"]
+levels = [0.0, 0.2]
+signed = [true]
+[[probes]]
+probe = "randomize"
+signed = [false, true]
+[[probes]]
+probe = "prune"
+strategies = ["smallest"]
+levels = [0.0, 0.5]
+after = [{ probe = "randomize", strategies = ["B"] }]
+"#;
+    Experiment::from_toml("tiny-all", &tiny_toml(seeds, probes), Path::new("tiny-all.toml")).expect("valid experiment")
 }

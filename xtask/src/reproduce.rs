@@ -76,6 +76,7 @@ pub fn run(flags: Reproduce) -> anyhow::Result<()> {
         progress: true,
     };
     let start = Instant::now();
+    let mut runs = Vec::new();
     for exp in &experiments {
         let run = run_experiment(exp, &opts)?;
         println!("{}", summary_table(&run.summary));
@@ -96,7 +97,34 @@ pub fn run(flags: Reproduce) -> anyhow::Result<()> {
             run.wall.as_secs_f64(),
             run.dir.display()
         );
+        runs.push(run);
     }
+    let inputs: Vec<(&Experiment, &mlprobe_runner::ExperimentRun)> = experiments.iter().zip(&runs).collect();
+    let context = mlprobe_report::Context {
+        command: std::env::args()
+            .skip(1)
+            .fold("cargo xtask".to_string(), |a, b| a + " " + &b),
+        threads: rayon::current_num_threads(),
+        rustc: rustc_version(),
+        wall: start.elapsed(),
+    };
+    let report = mlprobe_report::write_report(&flags.out, &inputs, &context)?;
+    for c in mlprobe_report::claims(&inputs) {
+        println!("[{}] {}\n    {}\n", c.verdict.words(), c.claim, c.measured);
+    }
+    println!("report: {}", report.display());
     println!("done in {:.1} s", start.elapsed().as_secs_f64());
     Ok(())
+}
+
+/// `rustc --version`, or a note that it is unknown.
+fn rustc_version() -> String {
+    std::process::Command::new("rustc")
+        .arg("--version")
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "rustc (version unknown)".to_string())
 }

@@ -8,6 +8,7 @@
 pub mod config;
 pub mod output;
 pub mod probes;
+pub mod resonance;
 pub mod run;
 pub mod stats;
 pub mod table;
@@ -15,6 +16,7 @@ pub mod table;
 pub use config::{ConfigError, DataSource, Experiment, TaskSpec};
 pub use output::{CSV_HEADER, Medians, Row, Summary, TaskSummary, UnitResult};
 pub use probes::{Grid, ProbeKind, ProbeSpec, REGISTRY, StageSpec, SweepPoint, probe_kind};
+pub use resonance::Resonance;
 pub use run::{ExperimentRun, PointResult, RunOptions, evaluate_sweep, run_experiment, run_experiment_with};
 pub use stats::{Quartiles, quantile};
 pub use table::{medians_table, summary_table};

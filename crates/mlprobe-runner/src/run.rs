@@ -16,6 +16,7 @@ use sha2::{Digest, Sha256};
 use crate::config::{DataSource, Experiment, TaskSpec};
 use crate::output::{Medians, Row, Summary, UnitResult, write_outputs};
 use crate::probes::SweepPoint;
+use crate::resonance::{self, Resonance};
 
 /// Bumped whenever training changes in a way that changes trained weights,
 /// so that cached models of older code are not reused.
@@ -45,6 +46,9 @@ pub struct ExperimentRun {
     pub summary: Summary,
     /// The medians written to `medians.csv`.
     pub medians: Medians,
+    /// The stochastic-resonance analysis (`resonance.json`), if the sweep adds
+    /// noise to binarized networks.
+    pub resonance: Option<Resonance>,
     /// Units whose model was trained in this run.
     pub trained_now: usize,
     /// Units computed in this run (the rest were read from their unit files).
@@ -357,6 +361,10 @@ pub fn run_experiment_with(
     let summary = Summary::new(exp, &seeds, &done);
     let medians = Medians::new(exp, &done);
     write_outputs(&dir, &rows, &medians, &summary).with_context(|| format!("writing into {}", dir.display()))?;
+    let resonance = resonance::analyse(exp, &opts.out, &tasks, &done, points)?;
+    if let Some(r) = &resonance {
+        resonance::write(&dir, r)?;
+    }
     Ok(ExperimentRun {
         dir,
         trained_now: done.iter().filter(|u| u.trained_now).count(),
@@ -364,6 +372,7 @@ pub fn run_experiment_with(
         units: done,
         summary,
         medians,
+        resonance,
         wall: start.elapsed(),
     })
 }

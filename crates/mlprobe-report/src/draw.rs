@@ -1,0 +1,355 @@
+//! Drawing panels as PNG and SVG with plotters: curves as the median with a
+//! 25-75 % band over seeds, easy and hard in two colours, signed dashed.
+
+use std::path::{Path, PathBuf};
+use std::sync::Once;
+
+use anyhow::anyhow;
+use mlprobe_core::store::atomic_write;
+use mlprobe_runner::resonance::{BINS, Resonance};
+use plotters::coord::Shift;
+use plotters::coord::combinators::LogCoord;
+use plotters::coord::ranged1d::ValueFormatter;
+use plotters::coord::types::RangedCoordf64;
+use plotters::data::Quartiles as BoxQuartiles;
+use plotters::prelude::*;
+
+use crate::panels::{BoxPanel, LinePanel};
+
+const SIZE: (u32, u32) = (900, 560);
+const EASY: RGBColor = RGBColor(31, 119, 180);
+const HARD: RGBColor = RGBColor(214, 39, 40);
+const OTHERS: [RGBColor; 4] = [
+    RGBColor(44, 160, 44),
+    RGBColor(148, 103, 189),
+    RGBColor(140, 86, 75),
+    RGBColor(227, 119, 194),
+];
+
+/// The colour of a task: blue for `easy`, red for `hard`, else by index.
+fn colour(label: &str, index: usize) -> RGBColor {
+    match label {
+        "easy" => EASY,
+        "hard" => HARD,
+        _ => OTHERS[index % OTHERS.len()],
+    }
+}
+
+/// Makes the embedded DejaVu Sans plotters' sans-serif font (no system fonts needed).
+fn register_font() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        plotters::style::register_font(
+            "sans-serif",
+            FontStyle::Normal,
+            include_bytes!("../assets/DejaVuSans.ttf"),
+        )
+        .map_err(|_| ())
+        .expect("the embedded font is valid");
+    });
+}
+
+/// A file name from parts: letters, digits, `-` and `.` kept, the rest `_`.
+pub fn file_stem(parts: &[&str]) -> String {
+    parts
+        .iter()
+        .map(|p| {
+            p.replace('@', "at")
+                .chars()
+                .map(|c| {
+                    if c.is_ascii_alphanumeric() || c == '-' || c == '.' {
+                        c
+                    } else {
+                        '_'
+                    }
+                })
+                .collect::<String>()
+        })
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
+type Drawn = anyhow::Result<()>;
+
+/// Renders with `draw` into `<dir>/<stem>.png` and `.svg`, each atomically;
+/// returns the PNG's path.
+fn both_formats(
+    dir: &Path,
+    stem: &str,
+    draw: impl Fn(&DrawingArea<BitMapBackend<'_>, Shift>) -> Drawn,
+    draw_svg: impl Fn(&DrawingArea<SVGBackend<'_>, Shift>) -> Drawn,
+) -> anyhow::Result<PathBuf> {
+    register_font();
+    std::fs::create_dir_all(dir)?;
+    let png = dir.join(format!("{stem}.png"));
+    let tmp = dir.join(format!(".{stem}.{}.tmp.png", std::process::id()));
+    {
+        let root = BitMapBackend::new(&tmp, SIZE).into_drawing_area();
+        draw(&root)?;
+        root.present().map_err(|e| anyhow!("{e}"))?;
+    }
+    std::fs::rename(&tmp, &png)?;
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
+        draw_svg(&root)?;
+        root.present().map_err(|e| anyhow!("{e}"))?;
+    }
+    atomic_write(&dir.join(format!("{stem}.svg")), svg.as_bytes())?;
+    Ok(png)
+}
+
+fn x_label(probe: &str) -> String {
+    let main = probe.rsplit('+').next().unwrap_or(probe);
+    match main {
+        "prune" => "fraction of weights removed".to_string(),
+        "flip" => "fraction of signs flipped".to_string(),
+        "noise" => "noise level".to_string(),
+        other => format!("{other} level"),
+    }
+}
+
+fn draw_lines_on<DB: DrawingBackend, X>(root: &DrawingArea<DB, Shift>, p: &LinePanel, x: X) -> Drawn
+where
+    X: Ranged<ValueType = f64> + ValueFormatter<f64>,
+{
+    let e = |e: DrawingAreaErrorKind<DB::ErrorType>| anyhow!("{e}");
+    root.fill(&WHITE).map_err(e)?;
+    let low = p
+        .series
+        .iter()
+        .flat_map(|s| s.points.iter().map(|(_, q)| q.q25))
+        .fold(50.0f64, f64::min);
+    let y_min = ((low / 10.0).floor() * 10.0).clamp(0.0, 40.0);
+    let title = format!("{}: {} / {} {}", p.experiment, p.dataset, p.probe, p.strategy);
+    let mut chart = ChartBuilder::on(root)
+        .caption(title, ("sans-serif", 22))
+        .margin(14)
+        .x_label_area_size(44)
+        .y_label_area_size(56)
+        .build_cartesian_2d(x, RangedCoordf64::from(y_min..100.5))
+        .map_err(e)?;
+    chart
+        .configure_mesh()
+        .x_desc(x_label(&p.probe))
+        .y_desc("test accuracy (%), median and 25-75 %")
+        .label_style(("sans-serif", 15))
+        .draw()
+        .map_err(e)?;
+    for s in &p.series {
+        let c = colour(&s.task, s.task_index);
+        let upper = s.points.iter().map(|(l, q)| (*l, q.q75));
+        let lower = s.points.iter().rev().map(|(l, q)| (*l, q.q25));
+        chart
+            .draw_series(std::iter::once(Polygon::new(
+                upper.chain(lower).collect::<Vec<_>>(),
+                c.mix(0.15).filled(),
+            )))
+            .map_err(e)?;
+        let median: Vec<(f64, f64)> = s.points.iter().map(|(l, q)| (*l, q.median)).collect();
+        let style = c.stroke_width(2);
+        let label = format!("{} {}{}", s.task, s.classes, if s.signed { ", signed" } else { "" });
+        let anno = if s.signed {
+            chart
+                .draw_series(DashedLineSeries::new(median, 8, 5, style))
+                .map_err(e)?
+        } else {
+            chart.draw_series(LineSeries::new(median, style)).map_err(e)?
+        };
+        let signed = s.signed;
+        anno.label(label).legend(move |(x, y)| {
+            if signed {
+                PathElement::new(vec![(x, y), (x + 8, y), (x + 12, y), (x + 20, y)], c.stroke_width(2))
+            } else {
+                PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(2))
+            }
+        });
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::LowerLeft)
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK.mix(0.4))
+        .label_font(("sans-serif", 14))
+        .draw()
+        .map_err(e)?;
+    Ok(())
+}
+
+fn draw_lines<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, p: &LinePanel) -> Drawn {
+    let levels = p.series.iter().flat_map(|s| s.points.iter().map(|(l, _)| *l));
+    let (lo, hi) = levels.fold((f64::MAX, f64::MIN), |(a, b), l| (a.min(l), b.max(l)));
+    let (lo, hi) = if lo < hi { (lo, hi) } else { (lo - 0.5, lo + 0.5) };
+    if p.log_x {
+        draw_lines_on(root, p, LogCoord::<f64>::from((lo..hi).log_scale()))
+    } else {
+        draw_lines_on(root, p, RangedCoordf64::from(lo..hi))
+    }
+}
+
+/// Draws a line panel; returns the PNG's path.
+pub fn line_panel(p: &LinePanel, dir: &Path) -> anyhow::Result<PathBuf> {
+    let stem = file_stem(&[&p.experiment, &p.dataset, &p.probe, &p.strategy]);
+    both_formats(dir, &stem, |r| draw_lines(r, p), |r| draw_lines(r, p))
+}
+
+fn draw_boxes<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, p: &BoxPanel) -> Drawn {
+    let e = |e: DrawingAreaErrorKind<DB::ErrorType>| anyhow!("{e}");
+    root.fill(&WHITE).map_err(e)?;
+    let n = p.categories.len();
+    let low = p
+        .series
+        .iter()
+        .flat_map(|s| s.values.iter().flatten())
+        .fold(50.0f64, |a, b| a.min(*b));
+    let y_min = ((low / 10.0).floor() * 10.0).clamp(0.0, 40.0) as f32;
+    let title = format!("{}: {} / {}", p.experiment, p.dataset, p.probe);
+    let mut chart = ChartBuilder::on(root)
+        .caption(title, ("sans-serif", 22))
+        .margin(14)
+        .x_label_area_size(44)
+        .y_label_area_size(56)
+        .build_cartesian_2d(-0.5f64..n as f64 - 0.5, y_min..100.5f32)
+        .map_err(e)?;
+    let names = p.categories.clone();
+    chart
+        .configure_mesh()
+        .disable_x_mesh()
+        .x_labels(n + 1)
+        .x_label_formatter(&|x| {
+            let i = x.round();
+            if (x - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < names.len() {
+                names[i as usize].clone()
+            } else {
+                String::new()
+            }
+        })
+        .y_desc("test accuracy (%) over seeds")
+        .label_style(("sans-serif", 15))
+        .draw()
+        .map_err(e)?;
+    let k = p.series.len().max(1) as f64;
+    let slot = 0.8 / k;
+    for (i, s) in p.series.iter().enumerate() {
+        let c = colour(&s.task, s.task_index);
+        let offset = -0.4 + slot * (i as f64 + 0.5);
+        let style = if s.signed {
+            c.mix(0.55).stroke_width(2)
+        } else {
+            c.stroke_width(2)
+        };
+        let boxes: Vec<Boxplot<f64, _>> = s
+            .values
+            .iter()
+            .enumerate()
+            .filter(|(_, v)| !v.is_empty())
+            .map(|(cat, v)| {
+                Boxplot::new_vertical(cat as f64 + offset, &BoxQuartiles::new(v))
+                    .width((SIZE.0 as f64 * 0.75 * slot / n as f64).max(3.0) as u32)
+                    .whisker_width(0.5)
+                    .style(style)
+            })
+            .collect();
+        let label = format!("{} {}{}", s.task, s.classes, if s.signed { ", signed" } else { "" });
+        chart
+            .draw_series(boxes)
+            .map_err(e)?
+            .label(label)
+            .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 14, y + 5)], style));
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::LowerRight)
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK.mix(0.4))
+        .label_font(("sans-serif", 14))
+        .draw()
+        .map_err(e)?;
+    Ok(())
+}
+
+/// Draws a box panel; returns the PNG's path.
+pub fn box_panel(p: &BoxPanel, dir: &Path) -> anyhow::Result<PathBuf> {
+    let stem = file_stem(&[&p.experiment, &p.dataset, &p.probe]);
+    both_formats(dir, &stem, |r| draw_boxes(r, p), |r| draw_boxes(r, p))
+}
+
+fn draw_resonance<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, exp: &str, kind: &str, r: &Resonance) -> Drawn {
+    let e = |e: DrawingAreaErrorKind<DB::ErrorType>| anyhow!("{e}");
+    root.fill(&WHITE).map_err(e)?;
+    let rows: Vec<_> = r.summary.iter().filter(|s| s.kind == kind).collect();
+    let top = rows
+        .iter()
+        .flat_map(|s| s.median_flip_shares.iter().copied())
+        .fold(0.1f64, f64::max)
+        * 1.1;
+    let mut chart = ChartBuilder::on(root)
+        .caption(
+            format!("{exp}: sign flips at the best {kind} noise level, by |w| decile"),
+            ("sans-serif", 20),
+        )
+        .margin(14)
+        .x_label_area_size(44)
+        .y_label_area_size(56)
+        .build_cartesian_2d(-0.5f64..BINS as f64 - 0.5, 0f64..top)
+        .map_err(e)?;
+    chart
+        .configure_mesh()
+        .disable_x_mesh()
+        .x_labels(BINS + 1)
+        .x_label_formatter(&|x| format!("{:.0}", x + 1.0))
+        .x_desc("decile of |w| within its layer (1 = smallest)")
+        .y_desc("median share of the flips")
+        .label_style(("sans-serif", 15))
+        .draw()
+        .map_err(e)?;
+    let k = rows.len().max(1) as f64;
+    for (i, s) in rows.iter().enumerate() {
+        let (dataset, label) = s.task.split_once('/').unwrap_or(("", &s.task));
+        let c = colour(label, i);
+        let c = if dataset.starts_with("fashion") {
+            c.mix(0.55)
+        } else {
+            c.mix(1.0)
+        };
+        let w = 0.8 / k;
+        let bars = s.median_flip_shares.iter().enumerate().map(move |(b, v)| {
+            let x0 = b as f64 - 0.4 + w * i as f64;
+            Rectangle::new([(x0, 0.0), (x0 + w, *v)], c.filled())
+        });
+        chart
+            .draw_series(bars)
+            .map_err(e)?
+            .label(s.task.clone())
+            .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 14, y + 5)], c.filled()));
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperRight)
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK.mix(0.4))
+        .label_font(("sans-serif", 14))
+        .draw()
+        .map_err(e)?;
+    Ok(())
+}
+
+/// Draws the flip shares of the resonance analysis, one figure per noise kind.
+pub fn resonance(exp: &str, r: &Resonance, dir: &Path) -> anyhow::Result<Vec<(String, PathBuf)>> {
+    let mut kinds: Vec<&str> = r.summary.iter().map(|s| s.kind.as_str()).collect();
+    kinds.sort_unstable();
+    kinds.dedup();
+    kinds
+        .into_iter()
+        .map(|kind| {
+            let stem = file_stem(&[exp, "resonance", kind]);
+            let path = both_formats(
+                dir,
+                &stem,
+                |root| draw_resonance(root, exp, kind, r),
+                |root| draw_resonance(root, exp, kind, r),
+            )?;
+            Ok((kind.to_string(), path))
+        })
+        .collect()
+}

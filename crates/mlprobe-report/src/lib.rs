@@ -1,0 +1,195 @@
+//! Figures and `REPORT.md` for mlprobe runs.
+//!
+//! From the runs of one `cargo xtask reproduce`, [`write_report`] draws every
+//! panel into `figures/` (PNG and SVG: curves as the median with a 25-75 %
+//! band over seeds, easy and hard in two colours, signed dashed, noise on a
+//! log axis; box plots for single-level probes such as the null models) and
+//! writes `REPORT.md`: the set-up, the paper's claims checked against the
+//! numbers, and every figure.
+
+pub mod claims;
+pub mod draw;
+pub mod panels;
+
+use std::fmt::Write;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use mlprobe_core::store::atomic_write;
+
+pub use claims::{CLAIMS, Claim, Input, Verdict, claims};
+
+/// The burn release mlprobe is built on (pinned in the workspace manifest).
+pub const BURN_VERSION: &str = "0.22.1";
+
+/// Facts about the invocation, for the set-up section.
+#[derive(Debug, Clone)]
+pub struct Context {
+    /// The command that was run.
+    pub command: String,
+    /// Worker threads.
+    pub threads: usize,
+    /// `rustc --version`, if known.
+    pub rustc: String,
+    /// Wall time of all experiments.
+    pub wall: Duration,
+}
+
+/// A figure written to disk.
+#[derive(Debug, Clone)]
+pub struct Figure {
+    /// Experiment it belongs to.
+    pub experiment: String,
+    /// A caption.
+    pub caption: String,
+    /// Path of the PNG, relative to the output folder.
+    pub png: PathBuf,
+}
+
+fn relative(out: &Path, path: &Path) -> PathBuf {
+    path.strip_prefix(out)
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|_| path.to_path_buf())
+}
+
+/// Draws every figure of the runs into `out/figures/`.
+pub fn draw_figures(out: &Path, inputs: &[Input<'_>]) -> anyhow::Result<Vec<Figure>> {
+    let dir = out.join("figures");
+    let mut figures = Vec::new();
+    for (exp, run) in inputs {
+        let p = panels::panels(exp, run);
+        for panel in &p.boxes {
+            let png = draw::box_panel(panel, &dir)?;
+            figures.push(Figure {
+                experiment: exp.name.clone(),
+                caption: format!(
+                    "{} on {}: accuracy over trained seeds, full and by strategy",
+                    panel.probe, panel.dataset
+                ),
+                png: relative(out, &png),
+            });
+        }
+        for panel in &p.lines {
+            let png = draw::line_panel(panel, &dir)?;
+            figures.push(Figure {
+                experiment: exp.name.clone(),
+                caption: format!(
+                    "{} {} on {}: median and 25-75 % band over trained seeds; dashed = signed{}",
+                    panel.probe,
+                    panel.strategy,
+                    panel.dataset,
+                    if panel.log_x { "; log axis" } else { "" }
+                ),
+                png: relative(out, &png),
+            });
+        }
+        if let Some(r) = &run.resonance {
+            for (kind, png) in draw::resonance(&exp.name, r, &dir)? {
+                figures.push(Figure {
+                    experiment: exp.name.clone(),
+                    caption: format!("stochastic resonance, {kind} noise: where the sign flips fall at the best level"),
+                    png: relative(out, &png),
+                });
+            }
+        }
+    }
+    Ok(figures)
+}
+
+fn setup(inputs: &[Input<'_>], ctx: &Context) -> String {
+    let mut s = String::new();
+    let _ = writeln!(s, "## Set-up\n");
+    let _ = writeln!(
+        s,
+        "- Command: `{}`; {} worker threads; wall time {:.1} s.",
+        ctx.command,
+        ctx.threads,
+        ctx.wall.as_secs_f64()
+    );
+    let _ = writeln!(
+        s,
+        "- Versions: mlprobe {}, burn {BURN_VERSION} (CPU, ndarray backend), {}.",
+        env!("CARGO_PKG_VERSION"),
+        ctx.rustc
+    );
+    let _ = writeln!(
+        s,
+        "- Data: unless a task names a `data_dir`, the embedded 10,000-image subsets of MNIST and Fashion-MNIST (7,996 training and 2,004 test images, 80/20 per class), so a class pair has about 1,650 training and 400 test images."
+    );
+    let _ = writeln!(
+        s,
+        "- Model: MLP 784-64-2, PyTorch-style initialisation, Adam (lr 0.01, cosine annealing per epoch), batch 128, NLL on log-softmax; trained biases kept in every probe. A run whose full-precision test accuracy is below the experiment's threshold (70 %) counts as failed and is left out of every statistic.\n"
+    );
+    let _ = writeln!(
+        s,
+        "| experiment | activation | epochs | seeds per task | sweep points per model | trained / failed per task | wall time |"
+    );
+    let _ = writeln!(s, "|---|---|---|---|---|---|---|");
+    for (exp, run) in inputs {
+        let counts: Vec<String> = run
+            .summary
+            .results
+            .iter()
+            .flat_map(|(d, tasks)| {
+                tasks
+                    .iter()
+                    .map(move |(l, t)| format!("{d} {l} {}/{}", t.trained, t.failed))
+            })
+            .collect();
+        let _ = writeln!(
+            s,
+            "| {} | {} | {} | {} | {} | {} | {:.1} s |",
+            exp.name,
+            exp.training.activation,
+            exp.training.epochs,
+            run.summary.seeds.len(),
+            run.units.first().map(|u| u.rows.len() - 1).unwrap_or(0),
+            counts.join(", "),
+            run.wall.as_secs_f64()
+        );
+    }
+    s
+}
+
+/// Draws the figures and writes `out/REPORT.md` (atomically); returns its path.
+pub fn write_report(out: &Path, inputs: &[Input<'_>], ctx: &Context) -> anyhow::Result<PathBuf> {
+    let figures = draw_figures(out, inputs)?;
+    let mut md = String::new();
+    let _ = writeln!(md, "# mlprobe report\n");
+    let _ = writeln!(
+        md,
+        "Reproduction of *Task complexity shapes internal representations and robustness in neural networks* (Jankowski et al., arXiv:2508.05463) with mlprobe. Every number below comes from the runs in this folder: `<experiment>/results.csv` has one row per evaluation, `<experiment>/summary.json` and `<experiment>/medians.csv` the statistics.\n"
+    );
+    md.push_str(&setup(inputs, ctx));
+    let _ = writeln!(md, "\n## The paper's claims, measured\n");
+    let _ = writeln!(md, "| # | claim | measured here | verdict |");
+    let _ = writeln!(md, "|---|---|---|---|");
+    for (i, c) in claims(inputs).iter().enumerate() {
+        let _ = writeln!(
+            md,
+            "| {} | {} | {} | **{}** |",
+            i + 1,
+            c.claim,
+            c.measured.replace('|', "/"),
+            c.verdict.words()
+        );
+    }
+    let _ = writeln!(md, "\n## Figures\n");
+    let mut current = None;
+    for f in &figures {
+        if current != Some(&f.experiment) {
+            let _ = writeln!(md, "### {}\n", f.experiment);
+            current = Some(&f.experiment);
+        }
+        let _ = writeln!(
+            md,
+            "![{}]({})\n\n*{}* (SVG beside it)\n",
+            f.caption,
+            f.png.display(),
+            f.caption
+        );
+    }
+    let path = out.join("REPORT.md");
+    atomic_write(&path, md.as_bytes())?;
+    Ok(path)
+}

@@ -1,0 +1,108 @@
+//! The whole path of `cargo xtask reproduce` on a tiny configuration: every
+//! probe, figures, REPORT.md, and resuming after a lost unit.
+
+use std::path::Path;
+use std::time::Duration;
+
+use mlprobe_e2e::tiny_all_probes;
+use mlprobe_report::{CLAIMS, Context, write_report};
+use mlprobe_runner::{CSV_HEADER, RunOptions, run_experiment};
+
+fn read(path: &Path) -> Vec<u8> {
+    std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+fn figure_files(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .map(|p| (p.file_name().unwrap().to_string_lossy().into_owned(), read(&p)))
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn tiny_reproduction_writes_csv_figures_and_report_and_resumes() {
+    let exp = tiny_all_probes(2);
+    let out = tempfile::tempdir().unwrap();
+    let opts = RunOptions {
+        out: out.path().to_path_buf(),
+        quick: false,
+        seeds: None,
+        progress: false,
+    };
+    let context = Context {
+        command: "test".into(),
+        threads: 1,
+        rustc: "rustc".into(),
+        wall: Duration::ZERO,
+    };
+
+    let run = run_experiment(&exp, &opts).unwrap();
+    let report = write_report(out.path(), &[(&exp, &run)], &context).unwrap();
+
+    // CSV schema: header, nine columns, known probes, accuracies in [0, 100].
+    let csv = String::from_utf8(read(&run.dir.join("results.csv"))).unwrap();
+    let mut lines = csv.lines();
+    assert_eq!(lines.next(), Some(CSV_HEADER));
+    let per_unit = 1 + 1 + 3 * 3 * 2 + 3 * 2 + 2 + 7 * 2 + 2;
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+    assert_eq!(rows.len(), 2 * 2 * per_unit);
+    for r in &rows {
+        assert_eq!(r.len(), 9);
+        assert!(
+            [
+                "none",
+                "binarize",
+                "prune",
+                "noise",
+                "flip",
+                "randomize",
+                "prune+randomize"
+            ]
+            .contains(&r[4]),
+            "{r:?}"
+        );
+        assert!(["true", "false"].contains(&r[7]));
+        let level: f64 = r[6].parse().unwrap();
+        let acc: f64 = r[8].parse().unwrap();
+        assert!(level >= 0.0 && (0.0..=100.0).contains(&acc), "{r:?}");
+    }
+    assert!(run.dir.join("resonance.json").exists());
+
+    // Every figure is a real PNG with its SVG.
+    let figures = figure_files(&out.path().join("figures"));
+    let pngs: Vec<&(String, Vec<u8>)> = figures.iter().filter(|(n, _)| n.ends_with(".png")).collect();
+    assert!(pngs.len() >= 8, "{} figures", pngs.len());
+    for (name, bytes) in &pngs {
+        assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n", "{name}");
+        let svg = String::from_utf8(read(&out.path().join("figures").join(name.replace(".png", ".svg")))).unwrap();
+        assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"), "{name}");
+    }
+
+    // REPORT.md names every claim and embeds every figure.
+    let md = String::from_utf8(read(&report)).unwrap();
+    for claim in CLAIMS {
+        assert!(md.contains(claim), "missing claim: {claim}");
+    }
+    for (name, _) in &pngs {
+        assert!(md.contains(&format!("(figures/{name})")), "{name} not embedded");
+    }
+
+    // Lose one unit's results: the re-run recomputes it and every output,
+    // figures included, comes out byte-identical.
+    std::fs::remove_file(mlprobe_runner::run::unit_path(out.path(), &exp, 1, 0)).unwrap();
+    let again = run_experiment(&exp, &opts).unwrap();
+    assert_eq!((again.computed_now, again.trained_now), (1, 0));
+    write_report(out.path(), &[(&exp, &again)], &context).unwrap();
+    assert!(
+        read(&again.dir.join("results.csv")) == csv.as_bytes(),
+        "results.csv differs"
+    );
+    // The set-up section holds wall times; everything from the claims on is the same.
+    let claims_on = |text: &str| text[text.find("## The paper's claims").unwrap()..].to_string();
+    let md_again = String::from_utf8(read(&report)).unwrap();
+    assert!(claims_on(&md_again) == claims_on(&md), "REPORT.md differs");
+    assert!(figure_files(&out.path().join("figures")) == figures, "figures differ");
+}
