@@ -353,3 +353,150 @@ pub fn resonance(exp: &str, r: &Resonance, dir: &Path) -> anyhow::Result<Vec<(St
         })
         .collect()
 }
+
+/// A lower-triangular heatmap over `labels` with the values printed in the cells.
+pub struct Heatmap<'a> {
+    /// File stem.
+    pub stem: String,
+    /// Title.
+    pub title: String,
+    /// Row and column names.
+    pub labels: Vec<String>,
+    /// `value(row, col)` for `row > col` (and the diagonal when `diagonal`).
+    pub value: &'a dyn Fn(usize, usize) -> Option<f64>,
+    /// Include the diagonal.
+    pub diagonal: bool,
+    /// Decimals printed in the cells.
+    pub decimals: usize,
+}
+
+fn draw_heatmap<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, h: &Heatmap<'_>) -> Drawn {
+    let e = |e: DrawingAreaErrorKind<DB::ErrorType>| anyhow!("{e}");
+    root.fill(&WHITE).map_err(e)?;
+    let n = h.labels.len();
+    let cells: Vec<(usize, usize, f64)> = (0..n)
+        .flat_map(|r| (0..n).map(move |c| (r, c)))
+        .filter(|&(r, c)| r > c || (h.diagonal && r == c))
+        .filter_map(|(r, c)| (h.value)(r, c).map(|v| (r, c, v)))
+        .collect();
+    let (lo, hi) = cells
+        .iter()
+        .fold((f64::MAX, f64::MIN), |(a, b), c| (a.min(c.2), b.max(c.2)));
+    let span = if hi > lo { hi - lo } else { 1.0 };
+    let mut chart = ChartBuilder::on(root)
+        .caption(&h.title, ("sans-serif", 20))
+        .margin(14)
+        .x_label_area_size(36)
+        .y_label_area_size(36)
+        .build_cartesian_2d(-0.5f64..n as f64 - 0.5, n as f64 - 0.5..-0.5f64)
+        .map_err(e)?;
+    let labels = h.labels.clone();
+    let name = move |x: &f64| {
+        let i = x.round();
+        if (x - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < labels.len() {
+            labels[i as usize].clone()
+        } else {
+            String::new()
+        }
+    };
+    chart
+        .configure_mesh()
+        .disable_mesh()
+        .x_labels(n + 1)
+        .y_labels(n + 1)
+        .x_label_formatter(&name)
+        .y_label_formatter(&name)
+        .label_style(("sans-serif", 16))
+        .draw()
+        .map_err(e)?;
+    chart
+        .draw_series(cells.iter().map(|&(r, c, v)| {
+            let t = (v - lo) / span;
+            let colour = RGBColor(255, (245.0 - 170.0 * t) as u8, (235.0 - 200.0 * t) as u8);
+            Rectangle::new(
+                [(c as f64 - 0.5, r as f64 - 0.5), (c as f64 + 0.5, r as f64 + 0.5)],
+                colour.filled(),
+            )
+        }))
+        .map_err(e)?;
+    let decimals = h.decimals;
+    chart
+        .draw_series(cells.iter().map(|&(r, c, v)| {
+            Text::new(
+                format!("{v:.decimals$}"),
+                (c as f64 - 0.32, r as f64 - 0.12),
+                ("sans-serif", 13).into_font().color(&BLACK),
+            )
+        }))
+        .map_err(e)?;
+    Ok(())
+}
+
+/// Draws a heatmap; returns the PNG's path.
+pub fn heatmap(h: &Heatmap<'_>, dir: &Path) -> anyhow::Result<PathBuf> {
+    both_formats(dir, &h.stem, |r| draw_heatmap(r, h), |r| draw_heatmap(r, h))
+}
+
+/// A scatter plot of labelled points.
+pub struct Scatter {
+    /// File stem.
+    pub stem: String,
+    /// Title.
+    pub title: String,
+    /// Axis descriptions.
+    pub x_desc: String,
+    /// Axis descriptions.
+    pub y_desc: String,
+    /// `(x, y, label)`.
+    pub points: Vec<(f64, f64, String)>,
+}
+
+fn draw_scatter<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, s: &Scatter) -> Drawn {
+    let e = |e: DrawingAreaErrorKind<DB::ErrorType>| anyhow!("{e}");
+    root.fill(&WHITE).map_err(e)?;
+    let (x0, x1) = s
+        .points
+        .iter()
+        .fold((f64::MAX, f64::MIN), |(a, b), p| (a.min(p.0), b.max(p.0)));
+    let (y0, y1) = s
+        .points
+        .iter()
+        .fold((f64::MAX, f64::MIN), |(a, b), p| (a.min(p.1), b.max(p.1)));
+    let pad = |a: f64, b: f64| {
+        let d = if b > a { (b - a) * 0.08 } else { 1.0 };
+        (a - d, b + d)
+    };
+    let ((x0, x1), (y0, y1)) = (pad(x0, x1), pad(y0, y1));
+    let mut chart = ChartBuilder::on(root)
+        .caption(&s.title, ("sans-serif", 20))
+        .margin(14)
+        .x_label_area_size(44)
+        .y_label_area_size(56)
+        .build_cartesian_2d(x0..x1, y0..y1)
+        .map_err(e)?;
+    chart
+        .configure_mesh()
+        .x_desc(&s.x_desc)
+        .y_desc(&s.y_desc)
+        .label_style(("sans-serif", 15))
+        .draw()
+        .map_err(e)?;
+    chart
+        .draw_series(s.points.iter().map(|(x, y, _)| Circle::new((*x, *y), 4, EASY.filled())))
+        .map_err(e)?;
+    chart
+        .draw_series(s.points.iter().map(|(x, y, l)| {
+            Text::new(
+                l.clone(),
+                (*x, *y),
+                ("sans-serif", 11).into_font().color(&BLACK.mix(0.7)),
+            )
+        }))
+        .map_err(e)?;
+    Ok(())
+}
+
+/// Draws a scatter plot; returns the PNG's path.
+pub fn scatter(s: &Scatter, dir: &Path) -> anyhow::Result<PathBuf> {
+    both_formats(dir, &s.stem, |r| draw_scatter(r, s), |r| draw_scatter(r, s))
+}

@@ -10,6 +10,7 @@
 pub mod claims;
 pub mod draw;
 pub mod panels;
+pub mod sections;
 
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
@@ -46,7 +47,7 @@ pub struct Figure {
     pub png: PathBuf,
 }
 
-fn relative(out: &Path, path: &Path) -> PathBuf {
+pub(crate) fn relative(out: &Path, path: &Path) -> PathBuf {
     path.strip_prefix(out)
         .map(Path::to_path_buf)
         .unwrap_or_else(|_| path.to_path_buf())
@@ -153,7 +154,9 @@ fn setup(inputs: &[Input<'_>], ctx: &Context) -> String {
 
 /// Draws the figures and writes `out/REPORT.md` (atomically); returns its path.
 pub fn write_report(out: &Path, inputs: &[Input<'_>], ctx: &Context) -> anyhow::Result<PathBuf> {
-    let figures = draw_figures(out, inputs)?;
+    let mut figures = draw_figures(out, inputs)?;
+    let (extra, extra_figures) = sections::sections(out, inputs)?;
+    figures.extend(extra_figures);
     let mut md = String::new();
     let _ = writeln!(md, "# mlprobe report\n");
     let _ = writeln!(
@@ -170,10 +173,11 @@ pub fn write_report(out: &Path, inputs: &[Input<'_>], ctx: &Context) -> anyhow::
             "| {} | {} | {} | **{}** |",
             i + 1,
             c.claim,
-            c.measured.replace('|', "/"),
+            c.measured.replace('|', "\\|"),
             c.verdict.words()
         );
     }
+    md.push_str(&extra);
     let _ = writeln!(md, "\n## Figures\n");
     let mut current = None;
     for f in &figures {

@@ -30,7 +30,7 @@
 use std::path::{Path, PathBuf};
 
 use mlprobe_core::{TrainConfig, TrainParams};
-use mlprobe_tasks::Embedded;
+use mlprobe_tasks::{Embedded, GaussianPair};
 use serde::Deserialize;
 
 use crate::probes::{ProbeSpec, SweepPoint};
@@ -114,8 +114,52 @@ pub struct TaskSection {
     pub dataset: String,
     /// A folder with the four standard IDX files (plain or gzip).
     pub data_dir: Option<PathBuf>,
-    /// The classes, relabelled 0..k-1 in this order.
+    /// The classes, relabelled 0..k-1 in this order (unused for synthetic tasks).
+    #[serde(default)]
     pub classes: Vec<u8>,
+    /// Expand `classes` into every unordered pair, labelled `<label>-<a>-<b>`.
+    #[serde(default)]
+    pub pairs: bool,
+    /// A synthetic two-Gaussian task family instead of a dataset, one task
+    /// per separation, labelled `<label>-<separation>`.
+    pub synthetic: Option<SyntheticSection>,
+}
+
+/// `synthetic = { separations = [...], ... }` of a task entry.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SyntheticSection {
+    /// Distances between the class means, in standard deviations (the difficulty knob).
+    pub separations: Vec<f64>,
+    /// Standard deviation of every coordinate (default 0.5).
+    pub sigma: Option<f64>,
+    /// Input dimension (default 784).
+    pub dim: Option<usize>,
+    /// Training examples (default 1600).
+    pub n_train: Option<usize>,
+    /// Test examples (default 400).
+    pub n_test: Option<usize>,
+    /// Seed of the data (default 0): the same data for every training seed.
+    pub seed: Option<u64>,
+}
+
+/// The `[map]` table: make this experiment a complexity map of class pairs.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MapSection {
+    /// Reflect accuracies below 50 % to 100 - accuracy, as the paper's map does.
+    #[serde(default)]
+    pub reflect_below_chance: bool,
+    /// Random image pairs per cell of the SSIM distance matrix.
+    #[serde(default = "default_ssim_pairs")]
+    pub ssim_pairs: usize,
+    /// Seed of the SSIM pair sampling.
+    #[serde(default)]
+    pub ssim_seed: u64,
+}
+
+fn default_ssim_pairs() -> usize {
+    10_000
 }
 
 /// An experiment file as written (unchecked).
@@ -134,15 +178,19 @@ pub struct ExperimentFile {
     /// The probes evaluated on every trained model.
     #[serde(default)]
     pub probes: Vec<ProbeSpec>,
+    /// Present for a complexity map of class pairs.
+    pub map: Option<MapSection>,
 }
 
-/// Where a task's images come from.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+/// Where a task's examples come from.
+#[derive(Debug, Clone, PartialEq)]
 pub enum DataSource {
     /// A dataset compiled into the binary.
     Embedded(Embedded),
     /// A folder of the four standard IDX files.
     Dir(PathBuf),
+    /// A synthetic task.
+    Synthetic(GaussianPair),
 }
 
 impl DataSource {
@@ -151,6 +199,10 @@ impl DataSource {
         match self {
             DataSource::Embedded(e) => format!("embedded:{}", e.name()),
             DataSource::Dir(p) => format!("dir:{}", p.display()),
+            DataSource::Synthetic(g) => format!(
+                "synthetic-gaussian:dim={},separation={},sigma={},n_train={},n_test={},seed={}",
+                g.dim, g.separation, g.sigma, g.n_train, g.n_test, g.seed
+            ),
         }
     }
 }
@@ -166,6 +218,8 @@ pub struct TaskSpec {
     pub source: DataSource,
     /// The classes in label order.
     pub classes: Vec<u8>,
+    /// The difficulty knob of a synthetic task (its separation).
+    pub knob: Option<f64>,
 }
 
 impl TaskSpec {
@@ -196,6 +250,8 @@ pub struct Experiment {
     pub tasks: Vec<TaskSpec>,
     /// The probes as configured.
     pub probes: Vec<ProbeSpec>,
+    /// The complexity-map settings, if this experiment is one.
+    pub map: Option<MapSection>,
 }
 
 impl Experiment {
@@ -305,42 +361,99 @@ impl ExperimentFile {
                     "letters, digits, '-' or '_'",
                 ));
             }
-            let source = match t.data_dir {
-                Some(dir) => DataSource::Dir(dir),
-                None => DataSource::Embedded(t.dataset.parse().map_err(|_| {
-                    invalid(
-                        key("dataset"),
-                        format!("{:?}", t.dataset),
-                        "an embedded dataset (mnist, fashion-mnist), or give data_dir",
-                    )
-                })?),
-            };
-            if t.classes.len() < 2 {
-                return Err(invalid(
-                    key("classes"),
-                    format!("{:?}", t.classes),
-                    "at least two classes",
-                ));
+            let mut expanded: Vec<TaskSpec> = Vec::new();
+            if let Some(syn) = &t.synthetic {
+                if t.data_dir.is_some() || !t.classes.is_empty() || t.pairs {
+                    return Err(invalid(
+                        key("synthetic"),
+                        "given with data_dir, classes or pairs".into(),
+                        "a synthetic task alone",
+                    ));
+                }
+                if syn.separations.is_empty() {
+                    return Err(invalid(
+                        key("synthetic.separations"),
+                        "[]".into(),
+                        "at least one separation",
+                    ));
+                }
+                for &sep in &syn.separations {
+                    let defaults = GaussianPair::default();
+                    let g = GaussianPair {
+                        dim: syn.dim.unwrap_or(defaults.dim),
+                        separation: sep,
+                        sigma: syn.sigma.unwrap_or(defaults.sigma),
+                        n_train: syn.n_train.unwrap_or(defaults.n_train),
+                        n_test: syn.n_test.unwrap_or(defaults.n_test),
+                        seed: syn.seed.unwrap_or(defaults.seed),
+                    };
+                    g.validate()
+                        .map_err(|e| invalid(key("synthetic"), format!("{sep}"), &e.to_string()))?;
+                    expanded.push(TaskSpec {
+                        label: format!("{}-{sep}", t.label),
+                        dataset: t.dataset.clone(),
+                        source: DataSource::Synthetic(g),
+                        classes: vec![0, 1],
+                        knob: Some(sep),
+                    });
+                }
+            } else {
+                let source = match &t.data_dir {
+                    Some(dir) => DataSource::Dir(dir.clone()),
+                    None => DataSource::Embedded(t.dataset.parse().map_err(|_| {
+                        invalid(
+                            key("dataset"),
+                            format!("{:?}", t.dataset),
+                            "an embedded dataset (mnist, fashion-mnist), or give data_dir or synthetic",
+                        )
+                    })?),
+                };
+                if t.classes.len() < 2 {
+                    return Err(invalid(
+                        key("classes"),
+                        format!("{:?}", t.classes),
+                        "at least two classes",
+                    ));
+                }
+                if let Some((j, c)) = t.classes.iter().enumerate().find(|(j, c)| t.classes[..*j].contains(c)) {
+                    return Err(invalid(
+                        format!("{}[{j}]", key("classes")),
+                        c.to_string(),
+                        "each class once",
+                    ));
+                }
+                let class_lists: Vec<Vec<u8>> = if t.pairs {
+                    let c = &t.classes;
+                    (0..c.len())
+                        .flat_map(|a| (a + 1..c.len()).map(move |b| vec![c[a], c[b]]))
+                        .collect()
+                } else {
+                    vec![t.classes.clone()]
+                };
+                for classes in class_lists {
+                    let label = if t.pairs {
+                        format!("{}-{}-{}", t.label, classes[0], classes[1])
+                    } else {
+                        t.label.clone()
+                    };
+                    expanded.push(TaskSpec {
+                        label,
+                        dataset: t.dataset.clone(),
+                        source: source.clone(),
+                        classes,
+                        knob: None,
+                    });
+                }
             }
-            if let Some((j, c)) = t.classes.iter().enumerate().find(|(j, c)| t.classes[..*j].contains(c)) {
-                return Err(invalid(
-                    format!("{}[{j}]", key("classes")),
-                    c.to_string(),
-                    "each class once",
-                ));
+            for spec in expanded {
+                if tasks
+                    .iter()
+                    .any(|s: &TaskSpec| s.dataset == spec.dataset && s.label == spec.label)
+                {
+                    return Err(invalid(key("label"), format!("{:?}", spec.label), "unique per dataset"));
+                }
+                tasks.push(spec);
             }
-            if tasks
-                .iter()
-                .any(|s: &TaskSpec| s.dataset == t.dataset && s.label == t.label)
-            {
-                return Err(invalid(key("label"), format!("{:?}", t.label), "unique per dataset"));
-            }
-            tasks.push(TaskSpec {
-                label: t.label,
-                dataset: t.dataset,
-                source,
-                classes: t.classes,
-            });
         }
 
         for (i, p) in self.probes.iter().enumerate() {
@@ -358,6 +471,7 @@ impl ExperimentFile {
             failed_below: r.failed_below,
             tasks,
             probes: self.probes,
+            map: self.map,
         })
     }
 }
@@ -398,6 +512,27 @@ probe = "binarize"
         assert_eq!(e.seed_list(false, Some(3)), vec![0, 1, 2]);
         assert_eq!(e.tasks[0].source, DataSource::Embedded(Embedded::Mnist));
         assert_eq!(e.sweep(false).len(), 1);
+    }
+
+    #[test]
+    fn pairs_and_synthetic_tasks_expand() {
+        let e = parse(&GOOD.replace("classes = [0, 7]", "classes = [3, 1, 8]\npairs = true")).unwrap();
+        let labels: Vec<(&str, Vec<u8>)> = e.tasks.iter().map(|t| (t.label.as_str(), t.classes.clone())).collect();
+        assert_eq!(
+            labels,
+            [
+                ("easy-3-1", vec![3, 1]),
+                ("easy-3-8", vec![3, 8]),
+                ("easy-1-8", vec![1, 8])
+            ]
+        );
+        let synthetic = "label = \"sep\"\ndataset = \"synthetic\"\nsynthetic = { separations = [1.0, 2.5] }";
+        let e = parse(&GOOD.replace("label = \"easy\"\ndataset = \"mnist\"\nclasses = [0, 7]", synthetic)).unwrap();
+        assert_eq!(e.tasks[1].label, "sep-2.5");
+        assert_eq!(e.tasks[1].knob, Some(2.5));
+        let bad = synthetic.replace("1.0, 2.5", "-1.0");
+        let err = parse(&GOOD.replace("label = \"easy\"\ndataset = \"mnist\"\nclasses = [0, 7]", &bad)).unwrap_err();
+        assert!(err.to_string().contains("`tasks[0].synthetic`"), "{err}");
     }
 
     #[test]

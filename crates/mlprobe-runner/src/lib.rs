@@ -5,6 +5,7 @@
 //! `cargo xtask reproduce` is a thin command line over [`run_experiment`];
 //! tests drive the same code.
 
+pub mod complexity;
 pub mod config;
 pub mod output;
 pub mod probes;
@@ -13,10 +14,11 @@ pub mod run;
 pub mod stats;
 pub mod table;
 
+pub use complexity::ComplexityMap;
 pub use config::{ConfigError, DataSource, Experiment, TaskSpec};
 pub use output::{CSV_HEADER, Medians, Row, Summary, TaskSummary, UnitResult};
 pub use probes::{Grid, ProbeKind, ProbeSpec, REGISTRY, StageSpec, SweepPoint, probe_kind};
 pub use resonance::Resonance;
 pub use run::{ExperimentRun, PointResult, RunOptions, evaluate_sweep, run_experiment, run_experiment_with};
-pub use stats::{Quartiles, quantile};
+pub use stats::{Quartiles, quantile, spearman};
 pub use table::{medians_table, summary_table};

@@ -13,6 +13,7 @@ use mlprobe_tasks::{Dataset, Task};
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
+use crate::complexity::{self, ComplexityMap};
 use crate::config::{DataSource, Experiment, TaskSpec};
 use crate::output::{Medians, Row, Summary, UnitResult, write_outputs};
 use crate::probes::SweepPoint;
@@ -49,6 +50,8 @@ pub struct ExperimentRun {
     /// The stochastic-resonance analysis (`resonance.json`), if the sweep adds
     /// noise to binarized networks.
     pub resonance: Option<Resonance>,
+    /// The complexity map (`complexity_map.csv`), if the experiment has a `[map]` table.
+    pub complexity: Option<ComplexityMap>,
     /// Units whose model was trained in this run.
     pub trained_now: usize,
     /// Units computed in this run (the rest were read from their unit files).
@@ -71,6 +74,11 @@ pub fn load_tasks(exp: &Experiment) -> anyhow::Result<Vec<Task>> {
         .enumerate()
         .map(|(i, spec)| {
             let dataset: &Dataset = match &spec.source {
+                DataSource::Synthetic(g) => {
+                    let mut task = g.generate().with_context(|| format!("tasks[{i}].synthetic"))?;
+                    task.dataset = spec.dataset.clone();
+                    return Ok(task);
+                }
                 DataSource::Embedded(e) => e.load(),
                 DataSource::Dir(dir) => {
                     if !dirs.contains_key(dir) {
@@ -365,6 +373,10 @@ pub fn run_experiment_with(
     if let Some(r) = &resonance {
         resonance::write(&dir, r)?;
     }
+    let complexity = complexity::build(exp, &done).with_context(|| format!("experiment {}: [map]", exp.name))?;
+    if let Some(map) = &complexity {
+        complexity::write(&dir, map)?;
+    }
     Ok(ExperimentRun {
         dir,
         trained_now: done.iter().filter(|u| u.trained_now).count(),
@@ -373,6 +385,7 @@ pub fn run_experiment_with(
         summary,
         medians,
         resonance,
+        complexity,
         wall: start.elapsed(),
     })
 }

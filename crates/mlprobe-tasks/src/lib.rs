@@ -6,7 +6,8 @@
 //!   the four standard files or from the datasets compiled in ([`Embedded`]);
 //! - [`Task`]: the classes of a dataset relabelled `0..k-1`, with inputs
 //!   normalised to `[-1, 1]`;
-//! - [`GaussianPair`]: a synthetic two-class task whose difficulty is a knob.
+//! - [`GaussianPair`]: a synthetic two-class task whose difficulty is a knob;
+//! - [`ssim`]: SSIM as scikit-image computes it, and mean SSIM distances between classes.
 //!
 //! ```
 //! use mlprobe_tasks::{Embedded, Task};
@@ -21,6 +22,7 @@ pub mod dataset;
 pub mod embedded;
 pub mod errors;
 pub mod idx;
+pub mod ssim;
 pub mod synthetic;
 pub mod task;
 

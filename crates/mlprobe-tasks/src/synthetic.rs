@@ -58,7 +58,8 @@ impl GaussianPair {
         0.5 * (1.0 + erf(self.separation / 2.0 / std::f64::consts::SQRT_2))
     }
 
-    fn check(&self) -> Result<(), DataError> {
+    /// Checks every parameter; the error names the first one out of range.
+    pub fn validate(&self) -> Result<(), DataError> {
         let bad = |name, value: f64, expected| Err(DataError::InvalidSynthetic { name, value, expected });
         if !(self.separation.is_finite() && self.separation >= 0.0) {
             return bad("separation", self.separation, "finite and >= 0");
@@ -80,7 +81,7 @@ impl GaussianPair {
 
     /// Draws the task.
     pub fn generate(&self) -> Result<Task, DataError> {
-        self.check()?;
+        self.validate()?;
         let mut rng = ChaCha8Rng::seed_from_u64(self.seed);
         let mut direction: Vec<f64> = (0..self.dim).map(|_| StandardNormal.sample(&mut rng)).collect();
         let norm = direction.iter().map(|v| v * v).sum::<f64>().sqrt();
