@@ -87,11 +87,12 @@ fn curve(run: &ExperimentRun, t: usize, probe: &str, strategy: &str, signed: boo
         .collect()
 }
 
+/// The first run with easy and hard tasks of one dataset whose rows include one matching `has`.
 fn find<'a>(inputs: &[Input<'a>], has: impl Fn(&mlprobe_runner::Row) -> bool) -> Option<Input<'a>> {
     inputs
         .iter()
         .copied()
-        .find(|(_, run)| run.units.first().is_some_and(|u| u.rows.iter().any(&has)))
+        .find(|(exp, run)| !pairs(exp).is_empty() && run.units.first().is_some_and(|u| u.rows.iter().any(&has)))
 }
 
 /// `(dataset, easy task index, hard task index)` for every dataset with both.

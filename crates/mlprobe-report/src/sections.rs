@@ -111,7 +111,7 @@ fn complexity(out: &Path, experiment: &str, map: &ComplexityMap) -> anyhow::Resu
     let _ = writeln!(md, "\n## Complexity map ({experiment})\n");
     let _ = writeln!(
         md,
-        "Spearman correlation over the {} pairs between the mean SSIM distance of the two classes and the binarization gap: **{}**; and the shuffle (B) gap: **{}**. (The reference code on the embedded data agrees with the paper's own map with Spearman 0.87, SPEC 5.)\n",
+        "Spearman correlation over the {} pairs between the mean SSIM distance of the two classes and the binarization gap: **{}**; and the shuffle (B) gap: **{}**. A negative value means that the more alike the images of two classes are (small distance), the larger the gap: data-side difficulty and the networks' complexity measure agree in direction.\n",
         map.pairs.len(),
         map.spearman_ssim_gap_binarized
             .map(|r| format!("{r:.3}"))
