@@ -1,20 +1,10 @@
 //! A 3-pair complexity map and a small synthetic difficulty curve, end to end.
 
 use std::path::Path;
-use std::time::Duration;
 
-use mlprobe_e2e::tiny_toml;
-use mlprobe_report::{Context, write_report};
-use mlprobe_runner::{Experiment, RunOptions, run_experiment};
-
-fn context() -> Context {
-    Context {
-        command: "test".into(),
-        threads: 1,
-        rustc: "rustc".into(),
-        wall: Duration::ZERO,
-    }
-}
+use mlprobe_e2e::{options, report_context, tiny_toml};
+use mlprobe_report::write_report;
+use mlprobe_runner::{Experiment, run_experiment};
 
 #[test]
 fn mini_map_of_three_pairs() {
@@ -29,13 +19,7 @@ fn mini_map_of_three_pairs() {
     assert_eq!(labels, ["pair-0-1", "pair-0-7", "pair-1-7"]);
 
     let out = tempfile::tempdir().unwrap();
-    let opts = RunOptions {
-        out: out.path().to_path_buf(),
-        quick: false,
-        seeds: None,
-        progress: false,
-    };
-    let run = run_experiment(&exp, &opts).unwrap();
+    let run = run_experiment(&exp, &options(out.path())).unwrap();
     let map = run.complexity.as_ref().expect("a [map] experiment has a map");
 
     let csv = std::fs::read_to_string(run.dir.join("complexity_map.csv")).unwrap();
@@ -70,7 +54,7 @@ fn mini_map_of_three_pairs() {
     }
     assert!(map.spearman_ssim_gap_binarized.is_some());
 
-    let report = write_report(out.path(), &[(&exp, &run)], &context()).unwrap();
+    let report = write_report(out.path(), &[(&exp, &run)], &report_context()).unwrap();
     let md = std::fs::read_to_string(report).unwrap();
     assert!(
         md.contains("## Complexity map (mini-map)") && md.contains("| 1-7 |"),
@@ -100,13 +84,7 @@ fn synthetic_difficulty_curve() {
         [1.0, 6.0]
     );
     let out = tempfile::tempdir().unwrap();
-    let opts = RunOptions {
-        out: out.path().to_path_buf(),
-        quick: false,
-        seeds: None,
-        progress: false,
-    };
-    let run = run_experiment(&exp, &opts).unwrap();
+    let run = run_experiment(&exp, &options(out.path())).unwrap();
     let full = |label: &str| run.summary.results["synthetic"][label].full.unwrap().median;
     assert!(
         full("sep-6") > 95.0 && full("sep-1") < 80.0,
@@ -114,7 +92,7 @@ fn synthetic_difficulty_curve() {
         full("sep-6"),
         full("sep-1")
     );
-    let md = std::fs::read_to_string(write_report(out.path(), &[(&exp, &run)], &context()).unwrap()).unwrap();
+    let md = std::fs::read_to_string(write_report(out.path(), &[(&exp, &run)], &report_context()).unwrap()).unwrap();
     assert!(md.contains("## Synthetic difficulty curve (synthetic)"), "{md}");
     assert!(md.contains("| 6 |"));
 }

@@ -4,8 +4,8 @@
 use std::path::Path;
 
 use mlprobe_core::{Evaluator, Perturbation, ProbeRng, WeightStack};
-use mlprobe_e2e::tiny_experiment;
-use mlprobe_runner::{RunOptions, SweepPoint, evaluate_sweep, run_experiment_with};
+use mlprobe_e2e::{options, tiny_experiment};
+use mlprobe_runner::{SweepPoint, evaluate_sweep, run_experiment_with};
 
 /// Scales the hidden layer's weights by a factor: with ReLU and the biases
 /// scaled too, a positive factor never changes a prediction; a negative one does.
@@ -41,13 +41,7 @@ fn a_user_perturbation_is_swept_like_a_builtin() {
             [false, true].map(|signed| SweepPoint::new("scale", "all", f as f64, signed, Box::new(ScaleAll(f))))
         })
         .collect();
-    let opts = RunOptions {
-        out: out.path().to_path_buf(),
-        quick: false,
-        seeds: None,
-        progress: false,
-    };
-    let run = run_experiment_with(&exp, &opts, &points).unwrap();
+    let run = run_experiment_with(&exp, &options(out.path()), &points).unwrap();
 
     let csv = std::fs::read_to_string(run.dir.join("results.csv")).unwrap();
     let easy: Vec<&str> = csv.lines().filter(|l| l.starts_with("mnist,easy,0-7,0,")).collect();

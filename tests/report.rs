@@ -2,11 +2,10 @@
 //! probe, figures, REPORT.md, and resuming after a lost unit.
 
 use std::path::Path;
-use std::time::Duration;
 
-use mlprobe_e2e::tiny_all_probes;
-use mlprobe_report::{CLAIMS, Context, write_report};
-use mlprobe_runner::{CSV_HEADER, RunOptions, run_experiment};
+use mlprobe_e2e::{options, report_context, tiny_all_probes};
+use mlprobe_report::{CLAIMS, write_report};
+use mlprobe_runner::{CSV_HEADER, run_experiment};
 
 fn read(path: &Path) -> Vec<u8> {
     std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
@@ -26,18 +25,8 @@ fn figure_files(dir: &Path) -> Vec<(String, Vec<u8>)> {
 fn tiny_reproduction_writes_csv_figures_and_report_and_resumes() {
     let exp = tiny_all_probes(2);
     let out = tempfile::tempdir().unwrap();
-    let opts = RunOptions {
-        out: out.path().to_path_buf(),
-        quick: false,
-        seeds: None,
-        progress: false,
-    };
-    let context = Context {
-        command: "test".into(),
-        threads: 1,
-        rustc: "rustc".into(),
-        wall: Duration::ZERO,
-    };
+    let opts = options(out.path());
+    let context = report_context();
 
     let run = run_experiment(&exp, &opts).unwrap();
     let report = write_report(out.path(), &[(&exp, &run)], &context).unwrap();

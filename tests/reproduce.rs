@@ -2,17 +2,8 @@
 
 use std::path::Path;
 
-use mlprobe_e2e::tiny_experiment;
-use mlprobe_runner::{CSV_HEADER, RunOptions, run_experiment};
-
-fn options(out: &Path) -> RunOptions {
-    RunOptions {
-        out: out.to_path_buf(),
-        quick: false,
-        seeds: None,
-        progress: false,
-    }
-}
+use mlprobe_e2e::{options, tiny_experiment};
+use mlprobe_runner::{CSV_HEADER, run_experiment};
 
 fn read(path: &Path) -> Vec<u8> {
     std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))

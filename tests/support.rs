@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use mlprobe_runner::Experiment;
+use mlprobe_runner::{Experiment, RunOptions};
 
 /// A small experiment file on the embedded MNIST: easy (0 vs 7) and hard
 /// (7 vs 9), step-matched ReLU training, `seeds` seeds, the given probes.
@@ -68,4 +68,24 @@ levels = [0.0, 0.5]
 after = [{ probe = "randomize", strategies = ["B"] }]
 "#;
     Experiment::from_toml("tiny-all", &tiny_toml(seeds, probes), Path::new("tiny-all.toml")).expect("valid experiment")
+}
+
+/// Run options writing into `out`, without a progress bar.
+pub fn options(out: &Path) -> RunOptions {
+    RunOptions {
+        out: out.to_path_buf(),
+        quick: false,
+        seeds: None,
+        progress: false,
+    }
+}
+
+/// A report context for tests (no wall time, so reports compare equal).
+pub fn report_context() -> mlprobe_report::Context {
+    mlprobe_report::Context {
+        command: "test".into(),
+        threads: 1,
+        rustc: "rustc".into(),
+        wall: std::time::Duration::ZERO,
+    }
 }

@@ -113,6 +113,17 @@ impl WeightStack {
         }
     }
 
+    /// The same network with every weight matrix and every bias vector
+    /// replaced by `f(values)`, called layer by layer, weights before bias:
+    /// the shape of the per-layer probes (separate counts for weights and biases).
+    pub fn map_vectors(&self, mut f: impl FnMut(&[f32]) -> Vec<f32>) -> Self {
+        self.map_layers(|_, layer| {
+            let weights = f(&layer.weights);
+            let bias = f(&layer.bias);
+            Layer::new(layer.n_in, layer.n_out, weights, bias)
+        })
+    }
+
     /// The same network with every layer replaced by `f(layer_index, layer)`.
     pub fn map_layers(&self, mut f: impl FnMut(usize, &Layer) -> Layer) -> Self {
         let layers = self

@@ -20,12 +20,7 @@ impl Perturbation for Flip {
     }
 
     fn apply(&self, net: &WeightStack, rng: &mut ProbeRng) -> WeightStack {
-        net.map_layers(|_, layer| {
-            let mut out = layer.clone();
-            out.weights = flip_slice(&layer.weights, self.fraction(), self.strategy(), rng);
-            out.bias = flip_slice(&layer.bias, self.fraction(), self.strategy(), rng);
-            out
-        })
+        net.map_vectors(|values| flip_slice(values, self.fraction(), self.strategy(), rng))
     }
 
     fn is_deterministic(&self) -> bool {

@@ -43,12 +43,7 @@ impl Perturbation for Noise {
     }
 
     fn apply(&self, net: &WeightStack, rng: &mut ProbeRng) -> WeightStack {
-        net.map_layers(|_, layer| {
-            let mut out = layer.clone();
-            out.weights = add_noise(&layer.weights, self.kind(), self.level(), rng);
-            out.bias = add_noise(&layer.bias, self.kind(), self.level(), rng);
-            out
-        })
+        net.map_vectors(|values| add_noise(values, self.kind(), self.level(), rng))
     }
 
     fn is_deterministic(&self) -> bool {

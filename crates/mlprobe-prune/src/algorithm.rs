@@ -20,12 +20,7 @@ impl Perturbation for Prune {
     }
 
     fn apply(&self, net: &WeightStack, rng: &mut ProbeRng) -> WeightStack {
-        net.map_layers(|_, layer| {
-            let mut out = layer.clone();
-            out.weights = prune_slice(&layer.weights, self.fraction(), self.strategy(), rng);
-            out.bias = prune_slice(&layer.bias, self.fraction(), self.strategy(), rng);
-            out
-        })
+        net.map_vectors(|values| prune_slice(values, self.fraction(), self.strategy(), rng))
     }
 
     fn is_deterministic(&self) -> bool {
