@@ -12,6 +12,7 @@ use plotters::coord::combinators::LogCoord;
 use plotters::coord::ranged1d::ValueFormatter;
 use plotters::coord::types::RangedCoordf64;
 use plotters::data::Quartiles as BoxQuartiles;
+use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 
 use crate::panels::{BoxPanel, LinePanel};
@@ -149,21 +150,19 @@ where
         let median: Vec<(f64, f64)> = s.points.iter().map(|(l, q)| (*l, q.median)).collect();
         let style = c.stroke_width(2);
         let label = format!("{} {}{}", s.task, s.classes, if s.signed { ", signed" } else { "" });
-        let anno = if s.signed {
+        if s.signed {
             chart
                 .draw_series(DashedLineSeries::new(median, 8, 5, style))
                 .map_err(e)?
+                .label(label)
+                .legend(move |(x, y)| DashedPathElement::new(vec![(x, y), (x + 24, y)], 6, 4, c.stroke_width(2)));
         } else {
-            chart.draw_series(LineSeries::new(median, style)).map_err(e)?
-        };
-        let signed = s.signed;
-        anno.label(label).legend(move |(x, y)| {
-            if signed {
-                PathElement::new(vec![(x, y), (x + 8, y), (x + 12, y), (x + 20, y)], c.stroke_width(2))
-            } else {
-                PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(2))
-            }
-        });
+            chart
+                .draw_series(LineSeries::new(median, style))
+                .map_err(e)?
+                .label(label)
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], c.stroke_width(2)));
+        }
     }
     chart
         .configure_series_labels()
