@@ -13,7 +13,7 @@ use mlprobe_tasks::ssim::class_distances;
 use serde::Serialize;
 
 use crate::config::{DataSource, Experiment};
-use crate::output::UnitResult;
+use crate::output::{UnitResult, write_json};
 use crate::stats::{quantile, spearman};
 
 /// One class pair of the map: medians over trained seeds.
@@ -180,8 +180,5 @@ pub fn write(dir: &Path, map: &ComplexityMap) -> anyhow::Result<()> {
         ssim.push_str(&format!("{c},{}\n", row.join(",")));
     }
     atomic_write(&dir.join("ssim_distance.csv"), ssim.as_bytes())?;
-    let mut json = serde_json::to_vec_pretty(map)?;
-    json.push(b'\n');
-    atomic_write(&dir.join("complexity_map.json"), &json)?;
-    Ok(())
+    write_json(&dir.join("complexity_map.json"), map)
 }

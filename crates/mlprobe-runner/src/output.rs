@@ -236,9 +236,14 @@ pub fn csv_text(rows: &[Row]) -> anyhow::Result<Vec<u8>> {
 pub fn write_outputs(dir: &Path, rows: &[Row], medians: &Medians, summary: &Summary) -> anyhow::Result<()> {
     atomic_write(&dir.join("results.csv"), &csv_text(rows)?)?;
     atomic_write(&dir.join("medians.csv"), &medians.csv())?;
-    let mut json = serde_json::to_vec_pretty(summary)?;
+    write_json(&dir.join("summary.json"), summary)
+}
+
+/// Writes `value` as pretty JSON with a final newline, atomically.
+pub fn write_json<T: Serialize + ?Sized>(path: &Path, value: &T) -> anyhow::Result<()> {
+    let mut json = serde_json::to_vec_pretty(value)?;
     json.push(b'\n');
-    atomic_write(&dir.join("summary.json"), &json)?;
+    atomic_write(path, &json)?;
     Ok(())
 }
 

@@ -7,14 +7,14 @@ use std::path::Path;
 
 use anyhow::Context;
 use mlprobe_binarize::{Binarize, sign};
-use mlprobe_core::store::{atomic_write, load_model};
+use mlprobe_core::store::load_model;
 use mlprobe_core::{Evaluator, Perturbation, RunStatus, probe_rng};
 use mlprobe_noise::{NoiseKind, NoiseParams};
 use mlprobe_tasks::Task;
 use serde::Serialize;
 
 use crate::config::Experiment;
-use crate::output::UnitResult;
+use crate::output::{UnitResult, write_json};
 use crate::probes::SweepPoint;
 use crate::run::{derive_seed, model_path};
 use crate::stats::Quartiles;
@@ -174,10 +174,7 @@ pub fn analyse(
 
 /// Writes `resonance.json` into the experiment's folder, atomically.
 pub fn write(dir: &Path, resonance: &Resonance) -> anyhow::Result<()> {
-    let mut json = serde_json::to_vec_pretty(resonance)?;
-    json.push(b'\n');
-    atomic_write(&dir.join("resonance.json"), &json)?;
-    Ok(())
+    write_json(&dir.join("resonance.json"), resonance)
 }
 
 #[cfg(test)]
