@@ -54,7 +54,9 @@ fn mini_map_of_three_pairs() {
     }
     assert!(map.spearman_ssim_gap_binarized.is_some());
 
-    let report = write_report(out.path(), &[(&exp, &run)], &report_context()).unwrap();
+    let report = write_report(out.path(), &[(&exp, &run)], &report_context())
+        .unwrap()
+        .path;
     let md = std::fs::read_to_string(report).unwrap();
     assert!(
         md.contains("## Complexity map (mini-map)") && md.contains("| 1-7 |"),
@@ -92,7 +94,12 @@ fn synthetic_difficulty_curve() {
         full("sep-6"),
         full("sep-1")
     );
-    let md = std::fs::read_to_string(write_report(out.path(), &[(&exp, &run)], &report_context()).unwrap()).unwrap();
+    let md = std::fs::read_to_string(
+        write_report(out.path(), &[(&exp, &run)], &report_context())
+            .unwrap()
+            .path,
+    )
+    .unwrap();
     assert!(md.contains("## Synthetic difficulty curve (synthetic)"), "{md}");
     assert!(md.contains("| 6 |"));
 }

@@ -29,7 +29,7 @@ fn tiny_reproduction_writes_csv_figures_and_report_and_resumes() {
     let context = report_context();
 
     let run = run_experiment(&exp, &opts).unwrap();
-    let report = write_report(out.path(), &[(&exp, &run)], &context).unwrap();
+    let report = write_report(out.path(), &[(&exp, &run)], &context).unwrap().path;
 
     // CSV schema: header, nine columns, known probes, accuracies in [0, 100].
     let csv = String::from_utf8(read(&run.dir.join("results.csv"))).unwrap();

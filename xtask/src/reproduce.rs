@@ -109,10 +109,10 @@ pub fn run(flags: Reproduce) -> anyhow::Result<()> {
         wall: start.elapsed(),
     };
     let report = mlprobe_report::write_report(&flags.out, &inputs, &context)?;
-    for c in mlprobe_report::claims(&inputs) {
+    for c in &report.claims {
         println!("[{}] {}\n    {}\n", c.verdict.words(), c.claim, c.measured);
     }
-    println!("report: {}", report.display());
+    println!("report: {}", report.path.display());
     println!("done in {:.1} s", start.elapsed().as_secs_f64());
     Ok(())
 }

@@ -1,8 +1,9 @@
 //! The paper's qualitative claims (SPEC 5), each checked against the numbers
 //! of the runs at hand.
 
-use mlprobe_core::RunStatus;
 use mlprobe_runner::{Experiment, ExperimentRun, quantile};
+
+use crate::panels::column;
 
 /// How the measurements relate to a claim.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,13 +57,7 @@ pub type Input<'a> = (&'a Experiment, &'a ExperimentRun);
 /// Median over trained seeds of a task's accuracy in the row chosen by `pick`.
 fn median_where(run: &ExperimentRun, t: usize, pick: impl Fn(&mlprobe_runner::Row) -> bool) -> Option<f64> {
     let r = run.units.first()?.rows.iter().position(pick)?;
-    let values: Vec<f64> = run
-        .units
-        .iter()
-        .filter(|u| u.task == t && u.status == RunStatus::Trained)
-        .map(|u| u.rows[r].accuracy)
-        .collect();
-    quantile(&values, 0.5)
+    quantile(&column(run, t, r), 0.5)
 }
 
 /// The median curve `(level, median)` of a probe, strategy and variant for task `t`.
@@ -75,15 +70,7 @@ fn curve(run: &ExperimentRun, t: usize, probe: &str, strategy: &str, signed: boo
         .iter()
         .enumerate()
         .filter(|(_, r)| r.probe == probe && r.strategy == strategy && r.signed == signed)
-        .filter_map(|(i, r)| {
-            let values: Vec<f64> = run
-                .units
-                .iter()
-                .filter(|u| u.task == t && u.status == RunStatus::Trained)
-                .map(|u| u.rows[i].accuracy)
-                .collect();
-            quantile(&values, 0.5).map(|m| (r.level, m))
-        })
+        .filter_map(|(i, r)| quantile(&column(run, t, i), 0.5).map(|m| (r.level, m)))
         .collect()
 }
 

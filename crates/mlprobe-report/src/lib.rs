@@ -152,8 +152,17 @@ fn setup(inputs: &[Input<'_>], ctx: &Context) -> String {
     s
 }
 
-/// Draws the figures and writes `out/REPORT.md` (atomically); returns its path.
-pub fn write_report(out: &Path, inputs: &[Input<'_>], ctx: &Context) -> anyhow::Result<PathBuf> {
+/// What [`write_report`] wrote.
+#[derive(Debug, Clone)]
+pub struct Report {
+    /// Path of `REPORT.md`.
+    pub path: PathBuf,
+    /// The claims as they stand in it.
+    pub claims: Vec<Claim>,
+}
+
+/// Draws the figures and writes `out/REPORT.md` (atomically).
+pub fn write_report(out: &Path, inputs: &[Input<'_>], ctx: &Context) -> anyhow::Result<Report> {
     let mut figures = draw_figures(out, inputs)?;
     let (extra, extra_figures) = sections::sections(out, inputs)?;
     figures.extend(extra_figures);
@@ -167,7 +176,8 @@ pub fn write_report(out: &Path, inputs: &[Input<'_>], ctx: &Context) -> anyhow::
     let _ = writeln!(md, "\n## The paper's claims, measured\n");
     let _ = writeln!(md, "| # | claim | measured here | verdict |");
     let _ = writeln!(md, "|---|---|---|---|");
-    for (i, c) in claims(inputs).iter().enumerate() {
+    let claims = claims(inputs);
+    for (i, c) in claims.iter().enumerate() {
         let _ = writeln!(
             md,
             "| {} | {} | {} | **{}** |",
@@ -195,5 +205,5 @@ pub fn write_report(out: &Path, inputs: &[Input<'_>], ctx: &Context) -> anyhow::
     }
     let path = out.join("REPORT.md");
     atomic_write(&path, md.as_bytes())?;
-    Ok(path)
+    Ok(Report { path, claims })
 }

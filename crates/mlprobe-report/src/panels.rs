@@ -78,7 +78,7 @@ pub struct Panels {
 }
 
 /// Accuracies of row `r` over the trained seeds of task `t`.
-fn column(run: &ExperimentRun, t: usize, r: usize) -> Vec<f64> {
+pub(crate) fn column(run: &ExperimentRun, t: usize, r: usize) -> Vec<f64> {
     run.units
         .iter()
         .filter(|u| u.task == t && u.status == RunStatus::Trained)
