@@ -18,6 +18,22 @@ pub struct Xtask {
 pub enum Command {
     /// Train easy and hard tasks over many seeds, probe every model, write results.
     Reproduce(Reproduce),
+    /// Time training and the probe sweeps (straightforward vs fast) and `reproduce --quick`.
+    Bench(Bench),
+}
+
+/// Flags of `cargo xtask bench`.
+#[derive(Debug, clap::Args)]
+pub struct Bench {
+    /// Runs per measurement; the median is reported.
+    #[arg(long, value_name = "N", default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub repeat: u32,
+    /// Skip the end-to-end run of `reproduce --quick`.
+    #[arg(long)]
+    pub no_reproduce: bool,
+    /// Also time the default `reproduce` at paper scale (about 10 minutes).
+    #[arg(long, conflicts_with = "no_reproduce")]
+    pub full: bool,
 }
 
 /// Flags of `cargo xtask reproduce`.

@@ -2,7 +2,10 @@
 //!
 //! - `cargo xtask reproduce`: train easy and hard tasks over many seeds, probe
 //!   every model, and write `results.csv` and `summary.json` per experiment.
+//! - `cargo xtask bench`: time training and the probe sweeps (straightforward
+//!   against fast evaluation) and `reproduce --quick` end to end.
 
+mod bench;
 mod flags;
 mod reproduce;
 
@@ -12,6 +15,7 @@ fn main() -> std::process::ExitCode {
     let flags = flags::Xtask::parse();
     let result = match flags.command {
         flags::Command::Reproduce(r) => reproduce::run(r),
+        flags::Command::Bench(b) => bench::run(b),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

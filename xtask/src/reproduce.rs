@@ -9,7 +9,7 @@ use mlprobe_runner::{Experiment, RunOptions, medians_table, run_experiment, summ
 use crate::flags::Reproduce;
 
 /// The workspace's `experiments/` folder.
-fn experiments_dir() -> PathBuf {
+pub fn experiments_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
         .expect("xtask lives in the workspace")

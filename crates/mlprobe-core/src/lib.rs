@@ -4,7 +4,8 @@
 //! - [`train()`]: training as in the paper, seeded by the run, from [`TrainParams`]
 //!   checked into a [`TrainConfig`];
 //! - [`WeightStack`]: the plain view of a trained network, a stack of signed,
-//!   weighted bipartite graphs ([`Layer`]), evaluated fast by [`Evaluator`];
+//!   weighted bipartite graphs ([`Layer`]), evaluated fast by [`Evaluator`],
+//!   and whole probe sweeps incrementally by [`SweepEvaluator`];
 //! - [`Perturbation`]: the one trait every probe implements, and [`select`]:
 //!   choosing entries by magnitude or at random, shared by the probes;
 //! - [`store`]: model files and the reference's edge lists.
@@ -29,6 +30,7 @@ pub mod model;
 pub mod perturb;
 pub mod select;
 pub mod store;
+pub mod sweep;
 pub mod train;
 pub mod weights;
 
@@ -39,5 +41,6 @@ pub use hyperparams::{TrainConfig, TrainParams};
 pub use model::Mlp;
 pub use perturb::{Chain, Identity, Measure, Perturbation, ProbeRng, probe_rng};
 pub use select::{Magnitude, choose, count_of};
+pub use sweep::{SweepEvaluator, SweepStats};
 pub use train::{RunStatus, TrainedModel, initial_weights, train};
 pub use weights::{Layer, WeightStack};

@@ -1,6 +1,6 @@
 //! Choosing which entries of a weight vector a probe acts on.
 
-use rand::seq::index;
+use rand::{Rng, RngExt, SeedableRng};
 use serde::{Deserialize, Serialize};
 
 use crate::perturb::ProbeRng;
@@ -44,32 +44,47 @@ pub fn count_of(fraction: f64, n: usize) -> usize {
 
 /// The indices of `count` entries of `values` chosen by `by`, in no
 /// particular order. Deterministic for `Smallest` and `Largest`; `Random`
-/// draws from `rng` (and only then).
+/// takes exactly one `u64` from `rng` (and only then) and chooses the first
+/// `count` entries of a random order seeded by it, so that with `rng` in the
+/// same state a larger count extends the choice of a smaller one.
 pub fn choose(values: &[f32], count: usize, by: Magnitude, rng: &mut ProbeRng) -> Vec<usize> {
     let n = values.len();
     let count = count.min(n);
-    if count == 0 {
-        return Vec::new();
-    }
     match by {
-        Magnitude::Random => index::sample(rng, n, count).into_vec(),
-        Magnitude::Smallest | Magnitude::Largest => {
+        Magnitude::Random => {
+            let mut order = ProbeRng::seed_from_u64(rng.next_u64());
             let mut idx: Vec<usize> = (0..n).collect();
-            let key = |i: &usize| values[*i].abs();
-            let cmp = |a: &usize, b: &usize| {
-                let by_size = key(a).total_cmp(&key(b));
-                let by_size = if by == Magnitude::Largest {
-                    by_size.reverse()
-                } else {
-                    by_size
-                };
-                by_size.then(a.cmp(b))
-            };
-            if count < n {
-                idx.select_nth_unstable_by(count - 1, cmp);
+            for i in 0..count {
+                let j = order.random_range(i..n);
+                idx.swap(i, j);
             }
             idx.truncate(count);
             idx
+        }
+        Magnitude::Smallest | Magnitude::Largest => {
+            if count == 0 {
+                return Vec::new();
+            }
+            assert!(n <= u32::MAX as usize, "too many entries to rank");
+            // |w| as its bit pattern orders like |w| (NaN above infinity, as
+            // `total_cmp`); the index below it breaks ties, lower first.
+            let mut keys: Vec<u64> = values
+                .iter()
+                .enumerate()
+                .map(|(i, w)| {
+                    let size = w.to_bits() & 0x7fff_ffff;
+                    let size = if by == Magnitude::Largest {
+                        u32::MAX - size
+                    } else {
+                        size
+                    };
+                    (size as u64) << 32 | i as u64
+                })
+                .collect();
+            if count < n {
+                keys.select_nth_unstable(count - 1);
+            }
+            keys[..count].iter().map(|k| (k & 0xffff_ffff) as usize).collect()
         }
     }
 }
@@ -103,6 +118,26 @@ mod tests {
         let mut r = choose(&v, 6, Magnitude::Random, &mut rng);
         r.sort();
         assert_eq!(r, (0..6).collect::<Vec<_>>());
+        let mut r = choose(&v, 6, Magnitude::Random, &mut rng);
+        r.sort();
+        assert_eq!(r, (0..6).collect::<Vec<_>>());
         assert!(choose(&v, 0, Magnitude::Random, &mut rng).is_empty());
+    }
+
+    #[test]
+    fn random_choices_of_larger_counts_extend_smaller_ones() {
+        let v = vec![1.0f32; 1000];
+        let mut previous: Vec<usize> = Vec::new();
+        for count in [0, 1, 10, 400, 999, 1000] {
+            let chosen = choose(&v, count, Magnitude::Random, &mut probe_rng(3));
+            assert_eq!(chosen.len(), count);
+            assert_eq!(chosen[..previous.len()], previous[..]);
+            previous = chosen;
+        }
+        let mut a = probe_rng(3);
+        let mut b = probe_rng(3);
+        choose(&v, 10, Magnitude::Random, &mut a);
+        choose(&v, 900, Magnitude::Random, &mut b);
+        assert_eq!(a.next_u64(), b.next_u64(), "one u64 taken whatever the count");
     }
 }

@@ -19,6 +19,9 @@ pub use config::{ConfigError, DataSource, Experiment, TaskSpec};
 pub use output::{CSV_HEADER, Medians, Row, Summary, TaskSummary, UnitResult};
 pub use probes::{Grid, ProbeKind, ProbeSpec, REGISTRY, StageSpec, SweepPoint, probe_kind};
 pub use resonance::Resonance;
-pub use run::{ExperimentRun, PointResult, RunOptions, evaluate_sweep, run_experiment, run_experiment_with};
+pub use run::{
+    ExperimentRun, PointResult, RunOptions, evaluate_sweep, evaluate_sweep_on, evaluate_sweep_plain,
+    evaluate_sweep_with, run_experiment, run_experiment_with,
+};
 pub use stats::{Quartiles, quantile, spearman};
 pub use table::{medians_table, summary_table};

@@ -38,6 +38,9 @@ pub struct ProbeKind {
     pub takes_level: bool,
     /// Whether its output is already binarized (its rows are `signed`).
     pub binarizes: bool,
+    /// Whether a higher level extends the random choices of a lower one
+    /// (seeded alike): pruning and flipping. Its curves share one seed.
+    pub nested: bool,
     /// Builds the perturbation for a strategy and level, or says why not.
     pub build: fn(strategy: &str, level: f64) -> Result<Box<dyn Perturbation>, String>,
 }
@@ -58,6 +61,7 @@ const MAGNITUDES: &[&str] = &["smallest", "random", "largest"];
 pub const REGISTRY: &[ProbeKind] = &[
     ProbeKind {
         name: "binarize",
+        nested: false,
         strategies: &[],
         takes_level: false,
         binarizes: true,
@@ -65,6 +69,7 @@ pub const REGISTRY: &[ProbeKind] = &[
     },
     ProbeKind {
         name: "prune",
+        nested: true,
         strategies: MAGNITUDES,
         takes_level: true,
         binarizes: false,
@@ -72,6 +77,7 @@ pub const REGISTRY: &[ProbeKind] = &[
     },
     ProbeKind {
         name: "noise",
+        nested: false,
         strategies: &["gaussian", "uniform", "multiplicative", "relative"],
         takes_level: true,
         binarizes: false,
@@ -79,6 +85,7 @@ pub const REGISTRY: &[ProbeKind] = &[
     },
     ProbeKind {
         name: "flip",
+        nested: true,
         strategies: MAGNITUDES,
         takes_level: true,
         binarizes: false,
@@ -86,6 +93,7 @@ pub const REGISTRY: &[ProbeKind] = &[
     },
     ProbeKind {
         name: "randomize",
+        nested: false,
         strategies: &["A", "B", "C", "D", "E", "F", "G"],
         takes_level: false,
         binarizes: false,
@@ -226,15 +234,29 @@ pub struct SweepPoint {
     pub draws: usize,
     /// The perturbation itself (already followed by binarization when signed).
     pub perturbation: Arc<dyn Perturbation>,
+    /// The perturbation before the binarization of a signed variant: the
+    /// variants of one level share its draws (a paired comparison).
+    pub base: Arc<dyn Perturbation>,
+    /// Whether `perturbation` is `base` followed by binarization.
+    pub binarize_after: bool,
+    /// Whether the random choices of a higher level extend those of a lower
+    /// one (pruning and flipping): the draws of a curve then share one seed
+    /// across levels, and consecutive levels differ in few entries.
+    pub nested: bool,
 }
 
 impl SweepPoint {
     /// A point with one draw; `signed` appends binarization to `perturbation`.
     pub fn new(probe: &str, strategy: &str, level: f64, signed: bool, perturbation: Box<dyn Perturbation>) -> Self {
+        Self::shared(probe, strategy, level, signed, Arc::from(perturbation))
+    }
+
+    /// As [`SweepPoint::new`], with a perturbation shared with other points.
+    pub fn shared(probe: &str, strategy: &str, level: f64, signed: bool, base: Arc<dyn Perturbation>) -> Self {
         let perturbation: Arc<dyn Perturbation> = if signed {
-            Arc::new(Chain(vec![perturbation, Box::new(Binarize)]))
+            Arc::new(Chain(vec![Box::new(base.clone()), Box::new(Binarize)]))
         } else {
-            Arc::from(perturbation)
+            base.clone()
         };
         Self {
             probe: probe.to_string(),
@@ -243,6 +265,9 @@ impl SweepPoint {
             signed,
             draws: 1,
             perturbation,
+            base,
+            binarize_after: signed,
+            nested: false,
         }
     }
 
@@ -256,9 +281,37 @@ impl SweepPoint {
         self
     }
 
-    /// A stable text naming this point, used to derive its random seeds.
+    /// A stable text naming this point (its row in unit files).
     pub fn key(&self) -> String {
         format!("{}/{}/{}/{}", self.probe, self.strategy, self.level, self.signed)
+    }
+
+    /// The text its draws are seeded by: the key without the variant, and
+    /// without the level for a nested probe.
+    pub fn seed_key(&self) -> String {
+        if self.nested {
+            format!("{}/{}", self.probe, self.strategy)
+        } else {
+            format!("{}/{}/{}", self.probe, self.strategy, self.level)
+        }
+    }
+
+    /// The seed of draw `draw` of this point in the unit of seed `unit_seed`.
+    pub fn draw_seed(&self, unit_seed: u64, draw: usize) -> u64 {
+        crate::run::derive_seed(&format!("{unit_seed}/{}/{draw}", self.seed_key()))
+    }
+
+    /// The curve this point belongs to (see `mlprobe_core::SweepEvaluator`):
+    /// consecutive points of one lineage differ in few entries when the
+    /// perturbation is deterministic or nested.
+    pub fn lineage(&self, draw: usize) -> String {
+        format!("{}/{}/{}/{draw}", self.probe, self.strategy, self.signed)
+    }
+
+    /// Whether `other` evaluates the same draws of the same perturbation
+    /// (the other variant of the same level).
+    pub fn shares_draws_with(&self, other: &SweepPoint) -> bool {
+        Arc::ptr_eq(&self.base, &other.base) && self.draws == other.draws && self.seed_key() == other.seed_key()
     }
 }
 
@@ -459,8 +512,10 @@ impl ProbeSpec {
                 };
                 for &signed in &self.signed {
                     let level = m.level.unwrap_or(0.0);
-                    let mut point = SweepPoint::new(&probe, &strategy, level, signed, Box::new(chain.clone()));
+                    let mut point = SweepPoint::shared(&probe, &strategy, level, signed, chain.clone());
                     point.signed = signed || kind.binarizes;
+                    // Later stages draw anew at every level, which would break the nesting.
+                    point.nested = kind.nested && self.after.is_empty();
                     points.push(point.with_draws(self.draws));
                 }
             }

@@ -16,7 +16,7 @@ use serde::Serialize;
 use crate::config::Experiment;
 use crate::output::{UnitResult, write_json};
 use crate::probes::SweepPoint;
-use crate::run::{derive_seed, model_path};
+use crate::run::model_path;
 use crate::stats::Quartiles;
 
 /// Number of `|w|` quantile bins (deciles).
@@ -132,7 +132,7 @@ pub fn analyse(
             // The first draw at the best level, as the sweep made it: the
             // noise stage draws first, binarization draws nothing.
             let point = &points[best_row - 1];
-            let mut rng = probe_rng(derive_seed(&format!("{}/{}/0", u.seed, point.key())));
+            let mut rng = probe_rng(point.draw_seed(u.seed, 0));
             let noise = NoiseParams::new(NoiseKind::parse(kind).expect("registered kind"), best_level).check()?;
             let (flips, flip_shares) = flips_by_decile(&net, &noise.apply(&net, &mut rng));
             out_units.push(ResonanceUnit {

@@ -7,8 +7,9 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
+use mlprobe_binarize::Binarize;
 use mlprobe_core::store::{atomic_write, load_model, save_model};
-use mlprobe_core::{Evaluator, Measure, RunStatus, WeightStack, probe_rng, train};
+use mlprobe_core::{Evaluator, Measure, Perturbation, RunStatus, SweepEvaluator, WeightStack, probe_rng, train};
 use mlprobe_tasks::{Dataset, Task};
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
@@ -22,6 +23,10 @@ use crate::resonance::{self, Resonance};
 /// Bumped whenever training changes in a way that changes trained weights,
 /// so that cached models of older code are not reused.
 pub const TRAINING_VERSION: u32 = 1;
+
+/// Bumped whenever evaluation or the probes change in a way that changes
+/// results, so that unit files of older code are computed again.
+pub const EVALUATION_VERSION: u32 = 2;
 
 /// How to run an experiment.
 #[derive(Debug, Clone)]
@@ -158,32 +163,77 @@ pub struct PointResult {
 
 /// Evaluates a network on every sweep point, averaging over each point's
 /// draws. Draws are seeded by the unit's seed and the point's key, so a
-/// point's result does not depend on the other points.
+/// point's result does not depend on the other points. Uses the incremental
+/// [`SweepEvaluator`]; the accuracies equal [`evaluate_sweep_plain`]'s.
 pub fn evaluate_sweep(net: &WeightStack, eval: &Evaluator<'_>, points: &[SweepPoint], seed: u64) -> Vec<PointResult> {
-    points
-        .iter()
-        .map(|p| {
-            let mut accuracy = 0.0;
-            let mut measures: Vec<Measure> = Vec::new();
-            for d in 0..p.draws {
-                let mut rng = probe_rng(derive_seed(&format!("{seed}/{}/{d}", p.key())));
-                let (perturbed, m) = p.perturbation.apply_measured(net, &mut rng);
-                accuracy += eval.accuracy(&perturbed);
-                for m in m {
-                    match measures.iter_mut().find(|x| x.name == m.name) {
-                        Some(x) => x.value += m.value,
-                        None => measures.push(m),
-                    }
+    evaluate_sweep_on(&mut SweepEvaluator::new(eval.clone()), net, points, seed)
+}
+
+/// As [`evaluate_sweep`], on a given [`SweepEvaluator`] (whose statistics
+/// then tell how the networks were evaluated).
+pub fn evaluate_sweep_on(
+    sweep: &mut SweepEvaluator<'_>,
+    net: &WeightStack,
+    points: &[SweepPoint],
+    seed: u64,
+) -> Vec<PointResult> {
+    evaluate_sweep_with(net, points, seed, |point, draw, perturbed| {
+        sweep.accuracy(perturbed, &point.lineage(draw))
+    })
+}
+
+/// As [`evaluate_sweep`], evaluating every perturbed network from scratch
+/// with [`Evaluator::accuracy`]: the reference the fast path is tested and
+/// benchmarked against.
+pub fn evaluate_sweep_plain(
+    net: &WeightStack,
+    eval: &Evaluator<'_>,
+    points: &[SweepPoint],
+    seed: u64,
+) -> Vec<PointResult> {
+    evaluate_sweep_with(net, points, seed, |_, _, perturbed| eval.accuracy(perturbed))
+}
+
+/// As [`evaluate_sweep`], with any evaluation: `accuracy_of(point, draw,
+/// perturbed network)`. Draws every point's perturbations (once for the
+/// variants of a level that share them) and averages over each point's draws.
+pub fn evaluate_sweep_with(
+    net: &WeightStack,
+    points: &[SweepPoint],
+    seed: u64,
+    mut accuracy_of: impl FnMut(&SweepPoint, usize, &WeightStack) -> f64,
+) -> Vec<PointResult> {
+    let mut drawn: Vec<(WeightStack, Vec<Measure>)> = Vec::new();
+    let mut results = Vec::with_capacity(points.len());
+    for (i, p) in points.iter().enumerate() {
+        if i == 0 || !p.shares_draws_with(&points[i - 1]) {
+            drawn = (0..p.draws)
+                .map(|d| p.base.apply_measured(net, &mut probe_rng(p.draw_seed(seed, d))))
+                .collect();
+        }
+        let mut accuracy = 0.0;
+        let mut measures: Vec<Measure> = Vec::new();
+        for (d, (base, m)) in drawn.iter().enumerate() {
+            accuracy += if p.binarize_after {
+                accuracy_of(p, d, &Binarize.apply(base, &mut probe_rng(0)))
+            } else {
+                accuracy_of(p, d, base)
+            };
+            for m in m {
+                match measures.iter_mut().find(|x| x.name == m.name) {
+                    Some(x) => x.value += m.value,
+                    None => measures.push(m.clone()),
                 }
             }
-            let n = p.draws as f64;
-            measures.iter_mut().for_each(|m| m.value /= n);
-            PointResult {
-                accuracy: accuracy / n,
-                measures,
-            }
-        })
-        .collect()
+        }
+        let n = p.draws as f64;
+        measures.iter_mut().for_each(|m| m.value /= n);
+        results.push(PointResult {
+            accuracy: accuracy / n,
+            measures,
+        });
+    }
+    results
 }
 
 /// What a finished unit leaves on disk (`<experiment>/units/*.json`), so
@@ -203,6 +253,7 @@ struct UnitFile {
 fn unit_fingerprint(exp: &Experiment, spec: &TaskSpec, points: &[SweepPoint]) -> String {
     let key = serde_json::json!({
         "version": TRAINING_VERSION,
+        "evaluation": EVALUATION_VERSION,
         "data": spec.source.identity(),
         "classes": spec.classes,
         "training": exp.training.params(),

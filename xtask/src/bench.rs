@@ -1,0 +1,358 @@
+//! `cargo xtask bench`: the speed of training and of the probe sweeps,
+//! straightforward against fast, in one process on the same data, and the
+//! end-to-end time of `reproduce --quick`.
+//!
+//! The probe sweeps are those of the figures (the experiment files' grids)
+//! on one trained MNIST 0-vs-7 model per activation, on one thread.
+
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use mlprobe_core::{Evaluator, SweepEvaluator, TrainConfig, WeightStack, train};
+use mlprobe_runner::{
+    Experiment, PointResult, SweepPoint, evaluate_sweep_on, evaluate_sweep_plain, evaluate_sweep_with,
+};
+use mlprobe_tasks::{Embedded, Task};
+
+use crate::flags::Bench;
+use crate::reproduce::experiments_dir;
+
+/// SPEC section 8 and the performance issue.
+const SUITE_TARGET: Duration = Duration::from_millis(250);
+const STEP_TARGET: Duration = Duration::from_millis(1);
+const TEN_EPOCH_TARGET: Duration = Duration::from_millis(150);
+
+/// The median of `repeat` timings of `f`, and its last result.
+fn timed<T>(repeat: usize, mut f: impl FnMut() -> T) -> (Duration, T) {
+    let mut times = Vec::with_capacity(repeat);
+    let mut last = None;
+    for _ in 0..repeat.max(1) {
+        let start = Instant::now();
+        last = Some(f());
+        times.push(start.elapsed());
+    }
+    times.sort();
+    (times[times.len() / 2], last.expect("at least one run"))
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.1} ms", d.as_secs_f64() * 1e3)
+}
+
+fn verdict(ok: bool) -> &'static str {
+    if ok { "met" } else { "NOT met" }
+}
+
+/// Adam steps of one training run.
+fn steps(task: &Task, config: &TrainConfig) -> usize {
+    config.epochs * task.train.len().div_ceil(config.batch_size)
+}
+
+/// The first seed from `from` whose model trains (>= 70 % test accuracy).
+fn trained_model(task: &Task, config: &TrainConfig, from: u64) -> anyhow::Result<(u64, WeightStack)> {
+    let eval = Evaluator::new(&task.test);
+    for seed in from..from + 20 {
+        let model = train(task, config, seed)?;
+        if eval.accuracy(&model.weights) >= 70.0 {
+            return Ok((seed, model.weights));
+        }
+    }
+    bail!("no seed in {from}..{} trained", from + 20)
+}
+
+fn load(name: &str) -> anyhow::Result<Experiment> {
+    Ok(Experiment::load(&experiments_dir().join(format!("{name}.toml")))?)
+}
+
+/// One sweep of the per-model suite: its points and the model it runs on.
+struct Sweep {
+    name: &'static str,
+    points: Vec<SweepPoint>,
+    tanh: bool,
+}
+
+/// The suite of the issue: prune 37 x 6, flip 30 x 6, noise 30 x 2 per
+/// kind (one draw), randomizations A-G full and signed.
+fn suite() -> anyhow::Result<Vec<Sweep>> {
+    let first = |name: &str| -> anyhow::Result<Vec<SweepPoint>> {
+        let exp = load(name)?;
+        let mut spec = exp.probes[0].clone();
+        spec.draws = 1;
+        Ok(spec.points(false))
+    };
+    Ok(vec![
+        Sweep {
+            name: "prune",
+            points: first("pruning")?,
+            tanh: true,
+        },
+        Sweep {
+            name: "flip",
+            points: first("flip")?,
+            tanh: true,
+        },
+        Sweep {
+            name: "noise",
+            points: first("noise")?,
+            tanh: false,
+        },
+        Sweep {
+            name: "randomize",
+            points: first("randomization")?,
+            tanh: false,
+        },
+    ])
+}
+
+/// The cost of evaluating one network on the test set, by burn and by the
+/// evaluator, full precision and binarized.
+fn one_evaluation(
+    task: &Task,
+    eval: &Evaluator,
+    relu: &WeightStack,
+    tanh: &WeightStack,
+    repeat: usize,
+) -> anyhow::Result<()> {
+    use burn::tensor::{Tensor, TensorData};
+    let device = mlprobe_core::device::cpu();
+    let n = task.test.len();
+    let reps = 20 * repeat;
+    let per = |d: Duration| format!("{:.3} ms", d.as_secs_f64() * 1e3 / reps as f64);
+    println!("one evaluation of {n} test images");
+    for (label, net) in [("relu", relu), ("tanh", tanh)] {
+        let signed = net.map(|w| if w == 0.0 { 0.0 } else { w.signum() });
+        let (burn, _) = timed(1, || {
+            for _ in 0..reps {
+                let model = mlprobe_core::Mlp::from_weights(net, &device);
+                let x = Tensor::<2>::from_data(TensorData::new(task.test.x.clone(), [n, task.test.dim]), &device);
+                let _ = model.forward(x).argmax(1).into_data();
+            }
+        });
+        let (full, _) = timed(1, || (0..reps).map(|_| eval.accuracy(net)).sum::<f64>());
+        let (exact, _) = timed(1, || (0..reps).map(|_| eval.accuracy(&signed)).sum::<f64>());
+        println!(
+            "  {label}: burn forward {}, evaluator {}, evaluator on the binarized network (exact) {}",
+            per(burn),
+            per(full),
+            per(exact)
+        );
+    }
+    println!();
+    Ok(())
+}
+
+/// Time spent making the perturbed networks alone (no evaluation).
+fn perturb_only(net: &WeightStack, points: &[SweepPoint]) -> usize {
+    let mut edges = 0;
+    for (i, p) in points.iter().enumerate() {
+        let out = p.perturbation.apply(net, &mut mlprobe_core::probe_rng(i as u64));
+        edges += out.layers[0].edge_count();
+    }
+    edges
+}
+
+/// How many points have different accuracies.
+fn differing(a: &[PointResult], b: &[PointResult]) -> usize {
+    a.iter().zip(b).filter(|(x, y)| x.accuracy != y.accuracy).count()
+}
+
+/// Runs the command.
+pub fn run(flags: Bench) -> anyhow::Result<()> {
+    let repeat = flags.repeat as usize;
+    let task = Task::from_classes(Embedded::Mnist.load(), &[0, 7])?;
+    println!(
+        "data: embedded MNIST 0 vs 7, {} training and {} test images; one thread; median of {repeat} runs\n",
+        task.train.len(),
+        task.test.len()
+    );
+
+    // Training.
+    let relu = load("binarization")?.training;
+    let tanh = load("pruning")?.training;
+    let ten = mlprobe_core::TrainParams {
+        epochs: 10,
+        ..relu.params().clone()
+    }
+    .check()?;
+    println!("training (burn {}, ndarray backend)", mlprobe_report::BURN_VERSION);
+    println!("  {:<26} {:>7} {:>12} {:>12}", "run", "steps", "per model", "per step");
+    let mut train_ok = true;
+    for (label, config) in [
+        ("relu, 10 epochs", &ten),
+        ("relu, 75 epochs (default)", &relu),
+        ("tanh, 75 epochs (default)", &tanh),
+    ] {
+        let (t, _) = timed(repeat.min(3), || train(&task, config, 0));
+        let n = steps(&task, config);
+        let per_step = t / n as u32;
+        train_ok &= per_step <= STEP_TARGET && (config.epochs != 10 || t <= TEN_EPOCH_TARGET);
+        println!(
+            "  {label:<26} {n:>7} {:>12} {:>9.3} ms",
+            ms(t),
+            per_step.as_secs_f64() * 1e3
+        );
+    }
+    println!(
+        "  target <= 1 ms per Adam step, <= 150 ms per 10-epoch model: {}\n",
+        verdict(train_ok)
+    );
+
+    // Probe sweeps.
+    let (seed_relu, net_relu) = trained_model(&task, &relu, 0)?;
+    let (seed_tanh, net_tanh) = trained_model(&task, &tanh, 0)?;
+    let eval = Evaluator::new(&task.test);
+    one_evaluation(&task, &eval, &net_relu, &net_tanh, repeat)?;
+    println!("probe suite per model (relu seed {seed_relu}, tanh seed {seed_tanh}), one thread");
+    println!("  burn: every perturbed network loaded into burn and run forward");
+    println!("  straightforward: every perturbed network evaluated from scratch by the evaluator");
+    println!("  fast: the incremental sweep evaluator (accuracies compared with straightforward)");
+    println!(
+        "  {:<10} {:>6} {:>10} {:>16} {:>9} {:>8} {:>8} {:>10} {:>10}  networks incremental/full",
+        "sweep", "points", "burn", "straightforward", "fast", "vs burn", "vs str.", "accuracies", "of which probes"
+    );
+    let device = mlprobe_core::device::cpu();
+    let burn_accuracy = |net: &WeightStack| {
+        use burn::tensor::{Tensor, TensorData};
+        let (n, dim) = (task.test.len(), task.test.dim);
+        let model = mlprobe_core::Mlp::from_weights(net, &device);
+        let x = Tensor::<2>::from_data(TensorData::new(task.test.x.clone(), [n, dim]), &device);
+        let predicted: Vec<i64> = model
+            .forward(x)
+            .argmax(1)
+            .into_data()
+            .convert::<i64>()
+            .try_into_vec::<i64>()
+            .unwrap_or_default();
+        let correct = predicted
+            .iter()
+            .zip(&task.test.y)
+            .filter(|(p, y)| **p == **y as i64)
+            .count();
+        100.0 * correct as f64 / n as f64
+    };
+    let (mut totals, mut all_same) = ([Duration::ZERO; 3], true);
+    for sweep in suite()? {
+        let net = if sweep.tanh { &net_tanh } else { &net_relu };
+        let (burn, _) = timed(repeat.min(2), || {
+            evaluate_sweep_with(net, &sweep.points, 0, |_, _, perturbed| burn_accuracy(perturbed))
+        });
+        let (plain, reference) = timed(repeat, || evaluate_sweep_plain(net, &eval, &sweep.points, 0));
+        let (fast, (results, stats)) = timed(repeat, || {
+            let mut s = SweepEvaluator::new(eval.clone());
+            let r = evaluate_sweep_on(&mut s, net, &sweep.points, 0);
+            (r, s.stats())
+        });
+        let (perturb, _) = timed(repeat, || perturb_only(net, &sweep.points));
+        let differ = differing(&reference, &results);
+        all_same &= differ == 0;
+        for (total, t) in totals.iter_mut().zip([burn, plain, fast]) {
+            *total += t;
+        }
+        println!(
+            "  {:<10} {:>6} {:>10} {:>16} {:>9} {:>7.1}x {:>7.1}x {:>10} {:>10}  {}/{}",
+            sweep.name,
+            sweep.points.len(),
+            ms(burn),
+            ms(plain),
+            ms(fast),
+            burn.as_secs_f64() / fast.as_secs_f64(),
+            plain.as_secs_f64() / fast.as_secs_f64(),
+            if differ == 0 {
+                "same".to_string()
+            } else {
+                format!("{differ} differ")
+            },
+            ms(perturb),
+            stats.incremental,
+            stats.full,
+        );
+    }
+    let [burn, plain, fast] = totals;
+    println!(
+        "  {:<10} {:>6} {:>10} {:>16} {:>9} {:>7.1}x {:>7.1}x",
+        "suite",
+        "",
+        ms(burn),
+        ms(plain),
+        ms(fast),
+        burn.as_secs_f64() / fast.as_secs_f64(),
+        plain.as_secs_f64() / fast.as_secs_f64()
+    );
+    println!(
+        "  target <= 250 ms per model on one core: {}\n",
+        verdict(fast <= SUITE_TARGET)
+    );
+
+    // Every experiment's sweep on one model, as `reproduce` runs it.
+    println!("every experiment's sweep on one model, fast (as reproduce runs it)");
+    for name in [
+        "binarization",
+        "pruning",
+        "flip",
+        "noise",
+        "randomization",
+        "complexity-map",
+    ] {
+        let exp = load(name)?;
+        let points = exp.sweep(false);
+        let net = if exp.training.activation == mlprobe_core::Activation::Tanh {
+            &net_tanh
+        } else {
+            &net_relu
+        };
+        let (t, _) = timed(repeat, || {
+            evaluate_sweep_on(&mut SweepEvaluator::new(eval.clone()), net, &points, 0)
+        });
+        let evaluations: usize = points.iter().map(|p| p.draws).sum();
+        println!("  {name:<16} {evaluations:>6} evaluations {:>12}", ms(t));
+    }
+    println!();
+
+    if flags.no_reproduce {
+        if !all_same {
+            bail!("the fast sweeps disagree with the straightforward ones");
+        }
+        return Ok(());
+    }
+    let mut runs = vec![("reproduce --quick", true)];
+    if flags.full {
+        runs.push(("reproduce (default, paper scale)", false));
+    }
+    for (label, quick) in runs {
+        let out = tempfile::tempdir().context("making a temporary output folder")?;
+        let t = reproduce(out.path(), quick)?;
+        println!(
+            "end to end, {label}, {} threads, from scratch: {:.1} s{}",
+            std::thread::available_parallelism().map_or(1, |n| n.get()),
+            t.as_secs_f64(),
+            if quick {
+                String::new()
+            } else {
+                format!("; target <= 600 s: {}", verdict(t <= Duration::from_secs(600)))
+            }
+        );
+    }
+    if !all_same {
+        bail!("the fast sweeps disagree with the straightforward ones");
+    }
+    Ok(())
+}
+
+/// Runs this binary's `reproduce` into `out` and returns its wall time.
+fn reproduce(out: &Path, quick: bool) -> anyhow::Result<Duration> {
+    let exe = std::env::current_exe().context("finding the xtask binary")?;
+    let mut cmd = Command::new(exe);
+    cmd.arg("reproduce").arg("--out").arg(out);
+    if quick {
+        cmd.arg("--quick");
+    }
+    let start = Instant::now();
+    let output = cmd.output().context("running reproduce")?;
+    let wall = start.elapsed();
+    if !output.status.success() {
+        bail!("reproduce failed:\n{}", String::from_utf8_lossy(&output.stderr));
+    }
+    Ok(wall)
+}
