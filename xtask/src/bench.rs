@@ -210,7 +210,7 @@ pub fn run(flags: Bench) -> anyhow::Result<()> {
     println!("  fast: the incremental sweep evaluator (accuracies compared with straightforward)");
     println!(
         "  {:<10} {:>6} {:>10} {:>16} {:>9} {:>8} {:>8} {:>10} {:>10}  networks incremental/full",
-        "sweep", "points", "burn", "straightforward", "fast", "vs burn", "vs str.", "accuracies", "of which probes"
+        "sweep", "points", "burn", "straightforward", "fast", "vs burn", "vs str.", "accuracies", "probes alone"
     );
     let device = mlprobe_core::device::cpu();
     let burn_accuracy = |net: &WeightStack| {
@@ -316,21 +316,26 @@ pub fn run(flags: Bench) -> anyhow::Result<()> {
         }
         return Ok(());
     }
-    let mut runs = vec![("reproduce --quick", true)];
+    let mut runs = vec![("reproduce --quick", "quick", true)];
     if flags.full {
-        runs.push(("reproduce (default, paper scale)", false));
+        runs.push(("reproduce (default, paper scale)", "full", false));
     }
-    for (label, quick) in runs {
-        let out = tempfile::tempdir().context("making a temporary output folder")?;
-        let t = reproduce(out.path(), quick)?;
+    let temporary = tempfile::tempdir().context("making a temporary output folder")?;
+    let root = flags.out.clone().unwrap_or_else(|| temporary.path().to_path_buf());
+    for (label, folder, quick) in runs {
+        let out = root.join(folder);
+        if out.exists() {
+            bail!("{} exists: the end-to-end runs start from scratch", out.display());
+        }
+        let (wall, last) = reproduce(&out, quick)?;
         println!(
-            "end to end, {label}, {} threads, from scratch: {:.1} s{}",
+            "end to end, {label}, {} threads, from scratch: {:.1} s{} ({last})",
             std::thread::available_parallelism().map_or(1, |n| n.get()),
-            t.as_secs_f64(),
+            wall.as_secs_f64(),
             if quick {
                 String::new()
             } else {
-                format!("; target <= 600 s: {}", verdict(t <= Duration::from_secs(600)))
+                format!("; target <= 600 s: {}", verdict(wall <= Duration::from_secs(600)))
             }
         );
     }
@@ -340,8 +345,9 @@ pub fn run(flags: Bench) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Runs this binary's `reproduce` into `out` and returns its wall time.
-fn reproduce(out: &Path, quick: bool) -> anyhow::Result<Duration> {
+/// Runs this binary's `reproduce` into `out`; returns its wall time and the
+/// last line it printed.
+fn reproduce(out: &Path, quick: bool) -> anyhow::Result<(Duration, String)> {
     let exe = std::env::current_exe().context("finding the xtask binary")?;
     let mut cmd = Command::new(exe);
     cmd.arg("reproduce").arg("--out").arg(out);
@@ -354,5 +360,7 @@ fn reproduce(out: &Path, quick: bool) -> anyhow::Result<Duration> {
     if !output.status.success() {
         bail!("reproduce failed:\n{}", String::from_utf8_lossy(&output.stderr));
     }
-    Ok(wall)
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let last = stdout.lines().last().unwrap_or_default().to_string();
+    Ok((wall, last))
 }

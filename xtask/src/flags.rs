@@ -34,6 +34,10 @@ pub struct Bench {
     /// Also time the default `reproduce` at paper scale (about 10 minutes).
     #[arg(long, conflicts_with = "no_reproduce")]
     pub full: bool,
+    /// Keep the end-to-end runs' results in DIR/quick and DIR/full (default:
+    /// a temporary folder, removed afterwards).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
 }
 
 /// Flags of `cargo xtask reproduce`.

@@ -18,7 +18,7 @@ use crate::weights::{Layer, WeightStack};
 
 /// Updates are cheaper than a fresh evaluation while fewer than
 /// `entries / UPDATE_SHARE` first-layer entries changed.
-const UPDATE_SHARE: usize = 6;
+const UPDATE_SHARE: usize = 8;
 
 /// Lineage states kept at once (least recently used ones are dropped).
 const MAX_STATES: usize = 16;
