@@ -179,6 +179,7 @@ pub fn run(flags: Bench) -> anyhow::Result<()> {
     println!("training (burn {}, ndarray backend)", mlprobe_report::BURN_VERSION);
     println!("  {:<26} {:>7} {:>12} {:>12}", "run", "steps", "per model", "per step");
     let mut train_ok = true;
+    let mut per_model: Vec<(String, Duration)> = Vec::new();
     for (label, config) in [
         ("relu, 10 epochs", &ten),
         ("relu, 75 epochs (default)", &relu),
@@ -188,6 +189,9 @@ pub fn run(flags: Bench) -> anyhow::Result<()> {
         let n = steps(&task, config);
         let per_step = t / n as u32;
         train_ok &= per_step <= STEP_TARGET && (config.epochs != 10 || t <= TEN_EPOCH_TARGET);
+        if config.epochs != 10 {
+            per_model.push((config.activation.name().to_string(), t));
+        }
         println!(
             "  {label:<26} {n:>7} {:>12} {:>9.3} ms",
             ms(t),
@@ -328,9 +332,9 @@ pub fn run(flags: Bench) -> anyhow::Result<()> {
             bail!("{} exists: the end-to-end runs start from scratch", out.display());
         }
         let (wall, last) = reproduce(&out, quick)?;
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
         println!(
-            "end to end, {label}, {} threads, from scratch: {:.1} s{} ({last})",
-            std::thread::available_parallelism().map_or(1, |n| n.get()),
+            "end to end, {label}, {threads} threads, from scratch: {:.1} s{} ({last})",
             wall.as_secs_f64(),
             if quick {
                 String::new()
@@ -338,11 +342,58 @@ pub fn run(flags: Bench) -> anyhow::Result<()> {
                 format!("; target <= 600 s: {}", verdict(wall <= Duration::from_secs(600)))
             }
         );
+        let (models, training) = training_share(&out.join("models"), &per_model, threads)?;
+        println!(
+            "  of which training about {:.0} s: {models} at the per-model times above over {threads} threads; \
+             probing, analyses and report the other {:.0} s",
+            training.as_secs_f64(),
+            (wall.saturating_sub(training)).as_secs_f64()
+        );
     }
     if !all_same {
         bail!("the fast sweeps disagree with the straightforward ones");
     }
     Ok(())
+}
+
+/// How many models a run trained, by activation, and their training time
+/// at the measured per-model times spread over `threads`.
+fn training_share(
+    models: &Path,
+    per_model: &[(String, Duration)],
+    threads: usize,
+) -> anyhow::Result<(String, Duration)> {
+    let mut counts: Vec<(String, usize)> = Vec::new();
+    for folder in std::fs::read_dir(models).with_context(|| format!("reading {}", models.display()))? {
+        let folder = folder?.path();
+        // `<dataset>-<classes>-<activation>-e<epochs>-<hash>`
+        let name = folder.file_name().unwrap_or_default().to_string_lossy().into_owned();
+        let activation = name.rsplit('-').nth(2).unwrap_or_default().to_string();
+        let n = std::fs::read_dir(&folder)?
+            .filter(|e| {
+                e.as_ref()
+                    .is_ok_and(|e| e.path().extension().is_some_and(|x| x == "mlpm"))
+            })
+            .count();
+        match counts.iter_mut().find(|(a, _)| *a == activation) {
+            Some((_, c)) => *c += n,
+            None => counts.push((activation, n)),
+        }
+    }
+    let mut total = Duration::ZERO;
+    for (activation, n) in &counts {
+        let t = per_model
+            .iter()
+            .find(|(a, _)| a == activation)
+            .map_or(per_model[0].1, |(_, t)| *t);
+        total += t * *n as u32;
+    }
+    let text = counts
+        .iter()
+        .map(|(a, n)| format!("{n} {a}"))
+        .collect::<Vec<_>>()
+        .join(" + ");
+    Ok((format!("{text} models"), total / threads.max(1) as u32))
 }
 
 /// Runs this binary's `reproduce` into `out`; returns its wall time and the
@@ -363,4 +414,33 @@ fn reproduce(out: &Path, quick: bool) -> anyhow::Result<(Duration, String)> {
     let stdout = String::from_utf8_lossy(&output.stdout);
     let last = stdout.lines().last().unwrap_or_default().to_string();
     Ok((wall, last))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn training_share_counts_models_by_activation() {
+        let dir = tempfile::tempdir().unwrap();
+        for (folder, n) in [
+            ("fashion-mnist-3-1-relu-e75-a7ec4453b037", 3),
+            ("mnist-0-7-tanh-e75-2f771a3e76d4", 2),
+            ("synthetic-sep-1-relu-e75-3adadbba3e43", 1),
+        ] {
+            let path = dir.path().join(folder);
+            std::fs::create_dir(&path).unwrap();
+            for i in 0..n {
+                std::fs::write(path.join(format!("seed-{i}.mlpm")), b"").unwrap();
+            }
+            std::fs::write(path.join("seed-9.mlpm.tmp"), b"").unwrap();
+        }
+        let times = [
+            ("relu".to_string(), Duration::from_millis(600)),
+            ("tanh".to_string(), Duration::from_millis(800)),
+        ];
+        let (text, t) = training_share(dir.path(), &times, 2).unwrap();
+        assert!(text.contains("4 relu") && text.contains("2 tanh"), "{text}");
+        assert_eq!(t, Duration::from_millis((4 * 600 + 2 * 800) / 2));
+    }
 }
