@@ -10,7 +10,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
-use mlprobe_core::{Evaluator, SweepEvaluator, TrainConfig, WeightStack, train};
+use mlprobe_core::{Activation, Evaluator, SweepEvaluator, TrainConfig, WeightStack, train};
 use mlprobe_runner::{
     Experiment, PointResult, SweepPoint, evaluate_sweep_on, evaluate_sweep_plain, evaluate_sweep_with,
 };
@@ -66,44 +66,36 @@ fn load(name: &str) -> anyhow::Result<Experiment> {
     Ok(Experiment::load(&experiments_dir().join(format!("{name}.toml")))?)
 }
 
-/// One sweep of the per-model suite: its points and the model it runs on.
+/// One sweep of the per-model suite: its points and the activation of the
+/// model it runs on (as in its experiment file).
 struct Sweep {
     name: &'static str,
     points: Vec<SweepPoint>,
-    tanh: bool,
+    activation: Activation,
 }
 
-/// The suite of the issue: prune 37 x 6, flip 30 x 6, noise 30 x 2 per
-/// kind (one draw), randomizations A-G full and signed.
+/// The suite of the issue: the first sweep of each figure's experiment, one
+/// draw per point: prune 37 x 6, flip 30 x 6, noise 30 x 2 per kind,
+/// randomizations A-G full and signed.
 fn suite() -> anyhow::Result<Vec<Sweep>> {
-    let first = |name: &str| -> anyhow::Result<Vec<SweepPoint>> {
-        let exp = load(name)?;
+    [
+        ("prune", "pruning"),
+        ("flip", "flip"),
+        ("noise", "noise"),
+        ("randomize", "randomization"),
+    ]
+    .into_iter()
+    .map(|(name, file)| {
+        let exp = load(file)?;
         let mut spec = exp.probes[0].clone();
         spec.draws = 1;
-        Ok(spec.points(false))
-    };
-    Ok(vec![
-        Sweep {
-            name: "prune",
-            points: first("pruning")?,
-            tanh: true,
-        },
-        Sweep {
-            name: "flip",
-            points: first("flip")?,
-            tanh: true,
-        },
-        Sweep {
-            name: "noise",
-            points: first("noise")?,
-            tanh: false,
-        },
-        Sweep {
-            name: "randomize",
-            points: first("randomization")?,
-            tanh: false,
-        },
-    ])
+        Ok(Sweep {
+            name,
+            points: spec.points(false),
+            activation: exp.training.activation,
+        })
+    })
+    .collect()
 }
 
 /// The cost of evaluating one network on the test set, by burn and by the
@@ -206,6 +198,13 @@ pub fn run(flags: Bench) -> anyhow::Result<()> {
     // Probe sweeps.
     let (seed_relu, net_relu) = trained_model(&task, &relu, 0)?;
     let (seed_tanh, net_tanh) = trained_model(&task, &tanh, 0)?;
+    let model_for = |activation: Activation| {
+        if activation == Activation::Tanh {
+            &net_tanh
+        } else {
+            &net_relu
+        }
+    };
     let eval = Evaluator::new(&task.test);
     one_evaluation(&task, &eval, &net_relu, &net_tanh, repeat)?;
     println!("probe suite per model (relu seed {seed_relu}, tanh seed {seed_tanh}), one thread");
@@ -238,7 +237,7 @@ pub fn run(flags: Bench) -> anyhow::Result<()> {
     };
     let (mut totals, mut all_same) = ([Duration::ZERO; 3], true);
     for sweep in suite()? {
-        let net = if sweep.tanh { &net_tanh } else { &net_relu };
+        let net = model_for(sweep.activation);
         let (burn, _) = timed(repeat.min(2), || {
             evaluate_sweep_with(net, &sweep.points, 0, |_, _, perturbed| burn_accuracy(perturbed))
         });
@@ -301,11 +300,7 @@ pub fn run(flags: Bench) -> anyhow::Result<()> {
     ] {
         let exp = load(name)?;
         let points = exp.sweep(false);
-        let net = if exp.training.activation == mlprobe_core::Activation::Tanh {
-            &net_tanh
-        } else {
-            &net_relu
-        };
+        let net = model_for(exp.training.activation);
         let (t, _) = timed(repeat, || {
             evaluate_sweep_on(&mut SweepEvaluator::new(eval.clone()), net, &points, 0)
         });
