@@ -454,4 +454,59 @@ mod tests {
         let rounded = Layer::new(3, 1, vec![1.0, 1.0, 1.0 + f32::EPSILON], vec![-1.0]);
         assert!(!is_ternary(&rounded));
     }
+
+    /// Logits in `f64` by the textbook loops, for comparison.
+    fn naive_logits(net: &WeightStack, examples: &Examples) -> Vec<f64> {
+        let mut out = Vec::new();
+        for r in 0..examples.len() {
+            let mut values: Vec<f64> = examples.row(r).iter().map(|&v| v as f64).collect();
+            for (l, layer) in net.layers.iter().enumerate() {
+                let mut next: Vec<f64> = layer.bias.iter().map(|&b| b as f64).collect();
+                for (j, v) in values.iter().enumerate() {
+                    for (i, o) in next.iter_mut().enumerate() {
+                        *o += v * layer.weight(j, i) as f64;
+                    }
+                }
+                if l + 1 < net.layers.len() {
+                    next.iter_mut().for_each(|v| *v = v.max(0.0));
+                }
+                values = next;
+            }
+            out.extend(values);
+        }
+        out
+    }
+
+    #[test]
+    fn wide_layers_and_sparse_inputs_match_the_textbook_forward_pass() {
+        use rand::RngExt;
+        let mut rng = crate::probe_rng(8);
+        // Mostly background, as images: the sparse path does most of the work.
+        let examples = Examples {
+            x: (0..40 * 50)
+                .map(|_| {
+                    let p = if rng.random_range(0..3) == 0 {
+                        rng.random_range(0..=255u8)
+                    } else {
+                        0
+                    };
+                    mlprobe_tasks::normalize_pixel(p)
+                })
+                .collect(),
+            y: vec![0; 40],
+            dim: 50,
+        };
+        let eval = Evaluator::new(&examples);
+        // 130 hidden units: two full blocks of the f32 kernel and a tail.
+        let net = crate::initial_weights(&[50, 130, 3], Activation::Relu, &mut rng);
+        for (ours, naive) in eval.logits(&net).iter().zip(naive_logits(&net, &examples)) {
+            assert!((*ours as f64 - naive).abs() < 1e-5, "{ours} vs {naive}");
+        }
+        // Binarized: the first layer's sums are exact, so they equal the
+        // textbook sums (exact too on pixels) to the last bit.
+        let signed = net.map(|w| if w == 0.0 { 0.0 } else { w.signum() });
+        assert!(eval.is_exact(&signed));
+        let first = WeightStack::new(Activation::Identity, vec![signed.layers[0].clone()]);
+        assert_eq!(eval.first_layer_f64(&signed.layers[0]), naive_logits(&first, &examples));
+    }
 }
