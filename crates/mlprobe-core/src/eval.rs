@@ -333,6 +333,11 @@ impl<'a> Evaluator<'a> {
     /// # Panics
     /// If the network's input dimension differs from the examples'.
     pub fn logits(&self, net: &WeightStack) -> Vec<f32> {
+        self.logits_as(net, self.is_exact(net))
+    }
+
+    /// [`Evaluator::logits`] with `exact` = [`Evaluator::is_exact`] known.
+    fn logits_as(&self, net: &WeightStack, exact: bool) -> Vec<f32> {
         assert_eq!(
             net.input_dim(),
             self.examples.dim,
@@ -342,7 +347,7 @@ impl<'a> Evaluator<'a> {
         let layer = &net.layers[0];
         let mut logits = Vec::with_capacity(n * net.output_dim());
         let (mut values, mut spare) = (Vec::new(), Vec::new());
-        if self.is_exact(net) {
+        if exact {
             for row in self.first_layer_f64(layer).chunks_exact(layer.n_out) {
                 values.clear();
                 values.extend(row.iter().map(|&v| v as f32));
@@ -379,6 +384,14 @@ impl<'a> Evaluator<'a> {
     /// Accuracy in percent; 0 for an empty set of examples.
     pub fn accuracy(&self, net: &WeightStack) -> f64 {
         self.accuracy_of(self.predictions(net).into_iter())
+    }
+
+    /// [`Evaluator::accuracy`] of a network whose first layer is known not
+    /// to be evaluated exactly (see [`Evaluator::is_exact`]).
+    pub(crate) fn accuracy_inexact(&self, net: &WeightStack) -> f64 {
+        let k = net.output_dim();
+        let logits = self.logits_as(net, false);
+        self.accuracy_of(logits.chunks_exact(k).map(|row| argmax(row) as u32))
     }
 }
 

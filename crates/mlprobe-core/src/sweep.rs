@@ -96,9 +96,13 @@ impl<'a> SweepEvaluator<'a> {
     /// else with the last one evaluated.
     pub fn accuracy(&mut self, net: &WeightStack, lineage: &str) -> f64 {
         let layer = &net.layers[0];
-        if self.eval.examples().is_empty() || !self.eval.is_exact(net) {
+        if self.eval.examples().is_empty() {
             self.stats.full += 1;
             return self.eval.accuracy(net);
+        }
+        if !self.eval.is_exact(net) {
+            self.stats.full += 1;
+            return self.eval.accuracy_inexact(net);
         }
         let budget = layer.weights.len() / UPDATE_SHARE;
         let own = self.states.iter().rposition(|s| s.lineage == lineage && s.fits(layer));
