@@ -98,30 +98,38 @@ fn suite() -> anyhow::Result<Vec<Sweep>> {
     .collect()
 }
 
-/// The cost of evaluating one network on the test set, by burn and by the
-/// evaluator, full precision and binarized.
-fn one_evaluation(
-    task: &Task,
-    eval: &Evaluator,
-    relu: &WeightStack,
-    tanh: &WeightStack,
-    repeat: usize,
-) -> anyhow::Result<()> {
+/// Accuracy (%) of `net` on the test set by burn's own forward pass: the
+/// network loaded into a burn model, as a script would.
+fn burn_accuracy(task: &Task, net: &WeightStack) -> f64 {
     use burn::tensor::{Tensor, TensorData};
     let device = mlprobe_core::device::cpu();
-    let n = task.test.len();
+    let (n, dim) = (task.test.len(), task.test.dim);
+    let model = mlprobe_core::Mlp::from_weights(net, &device);
+    let x = Tensor::<2>::from_data(TensorData::new(task.test.x.clone(), [n, dim]), &device);
+    let predicted: Vec<i64> = model
+        .forward(x)
+        .argmax(1)
+        .into_data()
+        .convert::<i64>()
+        .try_into_vec::<i64>()
+        .unwrap_or_default();
+    let correct = predicted
+        .iter()
+        .zip(&task.test.y)
+        .filter(|(p, y)| **p == **y as i64)
+        .count();
+    100.0 * correct as f64 / n.max(1) as f64
+}
+
+/// The cost of evaluating one network on the test set, by burn and by the
+/// evaluator, full precision and binarized.
+fn one_evaluation(task: &Task, eval: &Evaluator, relu: &WeightStack, tanh: &WeightStack, repeat: usize) {
     let reps = 20 * repeat;
     let per = |d: Duration| format!("{:.3} ms", d.as_secs_f64() * 1e3 / reps as f64);
-    println!("one evaluation of {n} test images");
+    println!("one evaluation of {} test images", task.test.len());
     for (label, net) in [("relu", relu), ("tanh", tanh)] {
         let signed = net.map(|w| if w == 0.0 { 0.0 } else { w.signum() });
-        let (burn, _) = timed(1, || {
-            for _ in 0..reps {
-                let model = mlprobe_core::Mlp::from_weights(net, &device);
-                let x = Tensor::<2>::from_data(TensorData::new(task.test.x.clone(), [n, task.test.dim]), &device);
-                let _ = model.forward(x).argmax(1).into_data();
-            }
-        });
+        let (burn, _) = timed(1, || (0..reps).map(|_| burn_accuracy(task, net)).sum::<f64>());
         let (full, _) = timed(1, || (0..reps).map(|_| eval.accuracy(net)).sum::<f64>());
         let (exact, _) = timed(1, || (0..reps).map(|_| eval.accuracy(&signed)).sum::<f64>());
         println!(
@@ -132,14 +140,13 @@ fn one_evaluation(
         );
     }
     println!();
-    Ok(())
 }
 
 /// Time spent making the perturbed networks alone (no evaluation).
 fn perturb_only(net: &WeightStack, points: &[SweepPoint]) -> usize {
     let mut edges = 0;
     for (i, p) in points.iter().enumerate() {
-        let out = p.perturbation.apply(net, &mut mlprobe_core::probe_rng(i as u64));
+        let out = p.perturbation().apply(net, &mut mlprobe_core::probe_rng(i as u64));
         edges += out.layers[0].edge_count();
     }
     edges
@@ -206,7 +213,7 @@ pub fn run(flags: Bench) -> anyhow::Result<()> {
         }
     };
     let eval = Evaluator::new(&task.test);
-    one_evaluation(&task, &eval, &net_relu, &net_tanh, repeat)?;
+    one_evaluation(&task, &eval, &net_relu, &net_tanh, repeat);
     println!("probe suite per model (relu seed {seed_relu}, tanh seed {seed_tanh}), one thread");
     println!("  burn: every perturbed network loaded into burn and run forward");
     println!("  straightforward: every perturbed network evaluated from scratch by the evaluator");
@@ -215,31 +222,11 @@ pub fn run(flags: Bench) -> anyhow::Result<()> {
         "  {:<10} {:>6} {:>10} {:>16} {:>9} {:>8} {:>8} {:>10} {:>10}  networks incremental/full",
         "sweep", "points", "burn", "straightforward", "fast", "vs burn", "vs str.", "accuracies", "probes alone"
     );
-    let device = mlprobe_core::device::cpu();
-    let burn_accuracy = |net: &WeightStack| {
-        use burn::tensor::{Tensor, TensorData};
-        let (n, dim) = (task.test.len(), task.test.dim);
-        let model = mlprobe_core::Mlp::from_weights(net, &device);
-        let x = Tensor::<2>::from_data(TensorData::new(task.test.x.clone(), [n, dim]), &device);
-        let predicted: Vec<i64> = model
-            .forward(x)
-            .argmax(1)
-            .into_data()
-            .convert::<i64>()
-            .try_into_vec::<i64>()
-            .unwrap_or_default();
-        let correct = predicted
-            .iter()
-            .zip(&task.test.y)
-            .filter(|(p, y)| **p == **y as i64)
-            .count();
-        100.0 * correct as f64 / n as f64
-    };
     let (mut totals, mut all_same) = ([Duration::ZERO; 3], true);
     for sweep in suite()? {
         let net = model_for(sweep.activation);
         let (burn, _) = timed(repeat.min(2), || {
-            evaluate_sweep_with(net, &sweep.points, 0, |_, _, perturbed| burn_accuracy(perturbed))
+            evaluate_sweep_with(net, &sweep.points, 0, |_, _, perturbed| burn_accuracy(&task, perturbed))
         });
         let (plain, reference) = timed(repeat, || evaluate_sweep_plain(net, &eval, &sweep.points, 0));
         let (fast, (results, stats)) = timed(repeat, || {

@@ -232,12 +232,10 @@ pub struct SweepPoint {
     pub signed: bool,
     /// Independent draws whose mean accuracy is reported.
     pub draws: usize,
-    /// The perturbation itself (already followed by binarization when signed).
-    pub perturbation: Arc<dyn Perturbation>,
-    /// The perturbation before the binarization of a signed variant: the
+    /// The perturbation, before the binarization of a signed variant: the
     /// variants of one level share its draws (a paired comparison).
     pub base: Arc<dyn Perturbation>,
-    /// Whether `perturbation` is `base` followed by binarization.
+    /// Whether the point binarizes the output of `base` (a signed variant).
     pub binarize_after: bool,
     /// Whether the random choices of a higher level extend those of a lower
     /// one (pruning and flipping): the draws of a curve then share one seed
@@ -253,31 +251,32 @@ impl SweepPoint {
 
     /// As [`SweepPoint::new`], with a perturbation shared with other points.
     pub fn shared(probe: &str, strategy: &str, level: f64, signed: bool, base: Arc<dyn Perturbation>) -> Self {
-        let perturbation: Arc<dyn Perturbation> = if signed {
-            Arc::new(Chain(vec![Box::new(base.clone()), Box::new(Binarize)]))
-        } else {
-            base.clone()
-        };
         Self {
             probe: probe.to_string(),
             strategy: strategy.to_string(),
             level,
             signed,
             draws: 1,
-            perturbation,
             base,
             binarize_after: signed,
             nested: false,
         }
     }
 
-    /// With `draws` draws when the perturbation is random (else one).
-    pub fn with_draws(mut self, draws: usize) -> Self {
-        self.draws = if self.perturbation.is_deterministic() {
-            1
+    /// The whole perturbation: `base`, followed by binarization when
+    /// `binarize_after`.
+    pub fn perturbation(&self) -> Box<dyn Perturbation> {
+        if self.binarize_after {
+            Box::new(Chain(vec![Box::new(self.base.clone()), Box::new(Binarize)]))
         } else {
-            draws.max(1)
-        };
+            Box::new(self.base.clone())
+        }
+    }
+
+    /// With `draws` draws when the perturbation is random (else one;
+    /// binarization draws nothing).
+    pub fn with_draws(mut self, draws: usize) -> Self {
+        self.draws = if self.base.is_deterministic() { 1 } else { draws.max(1) };
         self
     }
 

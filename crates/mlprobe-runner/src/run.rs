@@ -162,8 +162,9 @@ pub struct PointResult {
 }
 
 /// Evaluates a network on every sweep point, averaging over each point's
-/// draws. Draws are seeded by the unit's seed and the point's key, so a
-/// point's result does not depend on the other points. Uses the incremental
+/// draws. Draws are seeded by the unit's seed and the point
+/// ([`SweepPoint::draw_seed`]), so a point's result does not depend on the
+/// other points. Uses the incremental
 /// [`SweepEvaluator`]; the accuracies equal [`evaluate_sweep_plain`]'s.
 pub fn evaluate_sweep(net: &WeightStack, eval: &Evaluator<'_>, points: &[SweepPoint], seed: u64) -> Vec<PointResult> {
     evaluate_sweep_on(&mut SweepEvaluator::new(eval.clone()), net, points, seed)
