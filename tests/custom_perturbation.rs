@@ -3,8 +3,8 @@
 
 use std::path::Path;
 
-use mlprobe_core::{Evaluator, Perturbation, ProbeRng, WeightStack};
 use mlprobe_e2e::{options, tiny_experiment};
+use mlprobe_graph::{Evaluator, Perturbation, ProbeRng, WeightStack};
 use mlprobe_runner::{SweepPoint, evaluate_sweep, run_experiment_with};
 
 /// Scales the hidden layer's weights by a factor: with ReLU and the biases
@@ -62,9 +62,10 @@ fn a_user_perturbation_is_swept_like_a_builtin() {
     assert!(acc("mnist,easy,0-7,0,scale,all,-1,false") < full - 20.0);
 
     // The same numbers from the sweep function on its own.
-    let tasks = mlprobe_runner::run::load_tasks(&exp).unwrap();
+    let tasks = mlprobe_runner::data::load_tasks(&exp).unwrap();
     let (net, _) =
-        mlprobe_core::store::load_model(&mlprobe_runner::run::model_path(out.path(), &exp, &exp.tasks[0], 0)).unwrap();
+        mlprobe_graph::store::load_model(&mlprobe_runner::cache::model_path(out.path(), &exp, &exp.tasks[0], 0))
+            .unwrap();
     let direct = evaluate_sweep(&net, &Evaluator::new(&tasks[0].test), &points, 0);
     assert_eq!(direct[0].accuracy, acc("mnist,easy,0-7,0,scale,all,3,false"));
     assert_eq!(direct[3].accuracy, acc("mnist,easy,0-7,0,scale,all,-1,true"));

@@ -6,7 +6,8 @@
 use std::path::Path;
 
 use mlprobe_binarize::Binarize;
-use mlprobe_core::{Evaluator, Perturbation, SweepEvaluator, WeightStack, probe_rng, train};
+use mlprobe_core::train;
+use mlprobe_graph::{Evaluator, Perturbation, SweepEvaluator, WeightStack, probe_rng};
 use mlprobe_runner::{Experiment, evaluate_sweep_on, evaluate_sweep_plain, evaluate_sweep_with};
 use mlprobe_tasks::{Embedded, GaussianPair, Task};
 
@@ -41,7 +42,7 @@ fn every_figure_sweep_matches_the_straightforward_evaluation() {
     ] {
         let exp = experiment(name);
         let task = Task::from_classes(dataset.load(), &classes).unwrap();
-        let net = train(&task, &exp.training, 1).unwrap().weights;
+        let net = train(&task, &exp.training, 1).unwrap().into_model().weights;
         assert!(Evaluator::new(&task.test).exact_ternary(), "pixels sum exactly");
         assert_same_accuracies(&exp, &task, &net, &format!("{name} on {classes:?}"));
     }
@@ -57,7 +58,7 @@ fn inputs_that_do_not_sum_exactly_are_evaluated_from_scratch() {
     }
     .generate()
     .unwrap();
-    let net = train(&task, &exp.training, 0).unwrap().weights;
+    let net = train(&task, &exp.training, 0).unwrap().into_model().weights;
     assert!(!Evaluator::new(&task.test).exact_ternary());
     assert_same_accuracies(&exp, &task, &net, "synthetic");
 }
@@ -66,7 +67,7 @@ fn inputs_that_do_not_sum_exactly_are_evaluated_from_scratch() {
 fn variants_share_draws_and_random_choices_are_nested() {
     let exp = experiment("pruning");
     let task = Task::from_classes(Embedded::Mnist.load(), &[0, 7]).unwrap();
-    let net = train(&task, &exp.training, 0).unwrap().weights;
+    let net = train(&task, &exp.training, 0).unwrap().into_model().weights;
     let points: Vec<_> = exp
         .sweep(false)
         .into_iter()
@@ -87,7 +88,7 @@ fn variants_share_draws_and_random_choices_are_nested() {
         assert!(!points[0].signed && points[1].signed);
         assert_eq!(
             pair[1],
-            Binarize.apply(&pair[0], &mut probe_rng(0)),
+            Binarize::SIGN.apply(&pair[0], &mut probe_rng(0)),
             "the signed variant binarizes the same draw"
         );
         let now = zeros(&pair[0]);

@@ -2,8 +2,9 @@
 //! accuracy.
 
 use mlprobe_binarize::Binarize;
-use mlprobe_core::{Evaluator, Magnitude, Perturbation, TrainParams, WeightStack, count_of, probe_rng, train};
+use mlprobe_core::{TrainParams, train};
 use mlprobe_flip::FlipParams;
+use mlprobe_graph::{Evaluator, Perturbation, Selection, WeightStack, count_of, probe_rng};
 use mlprobe_noise::{NoiseKind, NoiseParams};
 use mlprobe_prune::PruneParams;
 use mlprobe_randomize::{NullModel, RandomizeParams};
@@ -17,7 +18,7 @@ fn trained() -> (Task, WeightStack) {
     }
     .check()
     .unwrap();
-    let net = train(&task, &config, 1).unwrap().weights;
+    let net = train(&task, &config, 1).unwrap().into_model().weights;
     (task, net)
 }
 
@@ -39,7 +40,7 @@ fn probe_invariants_hold_on_trained_weights() {
     // Pruning: exact zero counts; p = 0 is the identity; smallest pruning of
     // a few weights costs little, largest pruning of as many costs a lot.
     for p in [0.0, 0.5, 0.9] {
-        for s in Magnitude::ALL {
+        for s in Selection::ALL {
             let out = PruneParams::new(p, s).check().unwrap().apply(&net, &mut probe_rng(3));
             for (a, b) in net.layers.iter().zip(&out.layers) {
                 assert_eq!(zeros(&b.weights), count_of(p, a.weights.len()));
@@ -51,13 +52,13 @@ fn probe_invariants_hold_on_trained_weights() {
         }
     }
     let small = eval.accuracy(
-        &PruneParams::new(0.3, Magnitude::Smallest)
+        &PruneParams::new(0.3, Selection::Smallest)
             .check()
             .unwrap()
             .apply(&net, &mut probe_rng(0)),
     );
     let large = eval.accuracy(
-        &PruneParams::new(0.3, Magnitude::Largest)
+        &PruneParams::new(0.3, Selection::Largest)
             .check()
             .unwrap()
             .apply(&net, &mut probe_rng(0)),
@@ -68,7 +69,7 @@ fn probe_invariants_hold_on_trained_weights() {
     );
 
     // Flipping: exactly floor(q n) signs change, magnitudes stay.
-    let out = FlipParams::new(0.25, Magnitude::Random)
+    let out = FlipParams::new(0.25, Selection::Random)
         .check()
         .unwrap()
         .apply(&net, &mut probe_rng(4));
@@ -79,7 +80,7 @@ fn probe_invariants_hold_on_trained_weights() {
     }
 
     // Noise on a pruned network leaves pruned entries at zero.
-    let pruned = PruneParams::new(0.5, Magnitude::Smallest)
+    let pruned = PruneParams::new(0.5, Selection::Smallest)
         .check()
         .unwrap()
         .apply(&net, &mut probe_rng(0));
@@ -98,7 +99,7 @@ fn probe_invariants_hold_on_trained_weights() {
 
     // B, E and F keep every sign: the binarized network, and its accuracy,
     // are exactly unchanged, also after pruning. A, C and D are not.
-    let signed = |n: &WeightStack| Binarize.apply(n, &mut probe_rng(0));
+    let signed = |n: &WeightStack| Binarize::SIGN.apply(n, &mut probe_rng(0));
     for base in [&net, &pruned] {
         let binarized_acc = eval.accuracy(&signed(base));
         for model in NullModel::ALL {

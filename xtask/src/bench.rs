@@ -10,7 +10,8 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
-use mlprobe_core::{Activation, Evaluator, SweepEvaluator, TrainConfig, WeightStack, train};
+use mlprobe_core::{TrainConfig, TrainOutcome, train};
+use mlprobe_graph::{Activation, Evaluator, SweepEvaluator, WeightStack, probe_rng};
 use mlprobe_runner::{
     Experiment, PointResult, SweepPoint, evaluate_sweep_on, evaluate_sweep_plain, evaluate_sweep_with,
 };
@@ -50,12 +51,10 @@ fn steps(task: &Task, config: &TrainConfig) -> usize {
     config.epochs * task.train.len().div_ceil(config.batch_size)
 }
 
-/// The first seed from `from` whose model trains (>= 70 % test accuracy).
+/// The first seed from `from` whose model trains (reaches the configuration's threshold).
 fn trained_model(task: &Task, config: &TrainConfig, from: u64) -> anyhow::Result<(u64, WeightStack)> {
-    let eval = Evaluator::new(&task.test);
     for seed in from..from + 20 {
-        let model = train(task, config, seed)?;
-        if eval.accuracy(&model.weights) >= 70.0 {
+        if let TrainOutcome::Trained(model) = train(task, config, seed)? {
             return Ok((seed, model.weights));
         }
     }
@@ -91,7 +90,7 @@ fn suite() -> anyhow::Result<Vec<Sweep>> {
         spec.draws = 1;
         Ok(Sweep {
             name,
-            points: spec.points(false),
+            points: spec.points(&exp.registry, false)?,
             activation: exp.training.activation,
         })
     })
@@ -146,7 +145,7 @@ fn one_evaluation(task: &Task, eval: &Evaluator, relu: &WeightStack, tanh: &Weig
 fn perturb_only(net: &WeightStack, points: &[SweepPoint]) -> usize {
     let mut edges = 0;
     for (i, p) in points.iter().enumerate() {
-        let out = p.perturbation().apply(net, &mut mlprobe_core::probe_rng(i as u64));
+        let out = p.perturbation().apply(net, &mut probe_rng(i as u64));
         edges += out.layers[0].edge_count();
     }
     edges

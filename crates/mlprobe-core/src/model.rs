@@ -5,8 +5,7 @@ use burn::nn::Linear;
 use burn::tensor::activation::{log_softmax, relu, sigmoid};
 use burn::tensor::{Device, Tensor, TensorData};
 
-use crate::activation::Activation;
-use crate::weights::{Layer, WeightStack};
+use mlprobe_graph::{Activation, Layer, WeightStack};
 
 /// A multi-layer perceptron: linear layers with an activation after every
 /// hidden layer and log-softmax outputs.

@@ -9,29 +9,70 @@
 use burn::module::Module;
 use burn::optim::{AdamConfig, GradientsParams};
 use burn::tensor::{Tensor, TensorData};
+use mlprobe_graph::{Evaluator, WeightStack, initial_weights, probe_rng};
 use mlprobe_tasks::Task;
-use rand::rngs::ChaCha8Rng;
 use rand::seq::SliceRandom;
-use rand::{RngExt, SeedableRng};
 use serde::{Deserialize, Serialize};
 
-use crate::activation::Activation;
 use crate::device;
 use crate::errors::TrainError;
 use crate::hyperparams::TrainConfig;
 use crate::model::Mlp;
-use crate::weights::{Layer, WeightStack};
 
 /// Adam's epsilon as in PyTorch (burn's default is 1e-5).
 const ADAM_EPSILON: f32 = 1e-8;
 
-/// A trained network and its training curve.
+/// A trained network, its training curve and its test accuracy.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TrainedModel {
     /// The weights at the end of training.
     pub weights: WeightStack,
     /// Mean training loss of every epoch.
     pub epoch_loss: Vec<f32>,
+    /// Full-precision accuracy (%) on the task's test examples.
+    pub test_accuracy: f64,
+}
+
+/// The outcome of a training run: a network that learned its task, or one
+/// whose test accuracy stayed below the configuration's `failed_below`
+/// (e.g. a saturated tanh network near chance). Both carry the model: a
+/// failed run is a result too (its rate is a sign of task difficulty).
+#[derive(Debug, Clone, PartialEq)]
+pub enum TrainOutcome {
+    /// Test accuracy at or above the threshold.
+    Trained(TrainedModel),
+    /// Test accuracy below the threshold.
+    Failed(TrainedModel),
+}
+
+impl TrainOutcome {
+    /// The model, trained or not.
+    pub fn model(&self) -> &TrainedModel {
+        match self {
+            TrainOutcome::Trained(m) | TrainOutcome::Failed(m) => m,
+        }
+    }
+
+    /// The model, trained or not.
+    pub fn into_model(self) -> TrainedModel {
+        match self {
+            TrainOutcome::Trained(m) | TrainOutcome::Failed(m) => m,
+        }
+    }
+
+    /// Whether the run reached the threshold.
+    pub fn is_trained(&self) -> bool {
+        matches!(self, TrainOutcome::Trained(_))
+    }
+
+    /// [`RunStatus::Trained`] or [`RunStatus::Failed`].
+    pub fn status(&self) -> RunStatus {
+        if self.is_trained() {
+            RunStatus::Trained
+        } else {
+            RunStatus::Failed
+        }
+    }
 }
 
 /// Whether a run trained or stayed near chance.
@@ -56,25 +97,11 @@ impl RunStatus {
     }
 }
 
-/// Initial weights as PyTorch's `nn.Linear`: weights and biases uniform in
-/// `[-1/sqrt(fan_in), 1/sqrt(fan_in)]`, drawn layer by layer, weights then bias.
-pub fn initial_weights(sizes: &[usize], activation: Activation, rng: &mut ChaCha8Rng) -> WeightStack {
-    let layers = sizes
-        .windows(2)
-        .map(|w| {
-            let (n_in, n_out) = (w[0], w[1]);
-            let k = 1.0 / (n_in as f32).sqrt();
-            let mut draw = |n: usize| (0..n).map(|_| rng.random_range(-k..=k)).collect::<Vec<f32>>();
-            let weights = draw(n_in * n_out);
-            let bias = draw(n_out);
-            Layer::new(n_in, n_out, weights, bias)
-        })
-        .collect();
-    WeightStack::new(activation, layers)
-}
-
-/// Trains a fresh network on `task.train`; `seed` fixes everything random.
-pub fn train(task: &Task, config: &TrainConfig, seed: u64) -> Result<TrainedModel, TrainError> {
+/// Trains a fresh network on `task.train` and judges it on `task.test`;
+/// `seed` fixes everything random. A run that trains but stays below
+/// `config.failed_below` is `Ok(TrainOutcome::Failed(..))`; `Err` means the
+/// task and the configuration do not fit together.
+pub fn train(task: &Task, config: &TrainConfig, seed: u64) -> Result<TrainOutcome, TrainError> {
     let dim = task.input_dim();
     let k = task.n_classes;
     if k < 2 || task.train.is_empty() {
@@ -88,7 +115,7 @@ pub fn train(task: &Task, config: &TrainConfig, seed: u64) -> Result<TrainedMode
         return Err(TrainError::TaskMismatch(format!("label {bad} with only {k} classes")));
     }
 
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let mut rng = probe_rng(seed);
     let sizes: Vec<usize> = std::iter::once(dim)
         .chain(config.hidden.iter().copied())
         .chain(std::iter::once(k))
@@ -123,34 +150,24 @@ pub fn train(task: &Task, config: &TrainConfig, seed: u64) -> Result<TrainedMode
         epoch_loss.push((loss_sum / task.train.len() as f64) as f32);
     }
 
-    Ok(TrainedModel {
-        weights: model.valid().to_weights(),
+    let weights = model.valid().to_weights();
+    let test_accuracy = Evaluator::new(&task.test).accuracy(&weights);
+    let model = TrainedModel {
+        weights,
         epoch_loss,
+        test_accuracy,
+    };
+    Ok(match RunStatus::from_accuracy(test_accuracy, config.failed_below) {
+        RunStatus::Trained => TrainOutcome::Trained(model),
+        RunStatus::Failed => TrainOutcome::Failed(model),
     })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{Evaluator, TrainParams};
+    use crate::TrainParams;
     use mlprobe_tasks::GaussianPair;
-
-    #[test]
-    fn initial_weights_lie_in_the_pytorch_range() {
-        let mut rng = ChaCha8Rng::seed_from_u64(1);
-        let net = initial_weights(&[784, 64, 2], Activation::Relu, &mut rng);
-        let k = 1.0 / 28.0;
-        assert!(
-            net.layers[0]
-                .weights
-                .iter()
-                .chain(&net.layers[0].bias)
-                .all(|w| w.abs() <= k)
-        );
-        let spread = net.layers[0].weights.iter().fold(0.0f32, |m, w| m.max(w.abs()));
-        assert!(spread > 0.99 * k);
-        assert!(net.layers[1].weights.iter().all(|w| w.abs() <= 0.125));
-    }
 
     #[test]
     fn learns_an_easy_synthetic_task_and_is_reproducible() {
@@ -172,8 +189,10 @@ mod tests {
         let a = train(&task, &cfg, 3).unwrap();
         let b = train(&task, &cfg, 3).unwrap();
         assert_eq!(a, b);
+        assert!(a.is_trained());
+        let a = a.into_model();
         assert!(a.epoch_loss.last().unwrap() < &a.epoch_loss[0]);
-        let acc = Evaluator::new(&task.test).accuracy(&a.weights);
+        let acc = a.test_accuracy;
         assert!(
             acc > 0.9 * 100.0 * GaussianPair::with_separation(5.0).bayes_accuracy(),
             "accuracy {acc}"
@@ -184,5 +203,26 @@ mod tests {
     fn failed_runs_are_those_below_the_threshold() {
         assert_eq!(RunStatus::from_accuracy(69.9, 70.0), RunStatus::Failed);
         assert_eq!(RunStatus::from_accuracy(70.0, 70.0), RunStatus::Trained);
+        // A hopeless task: no run can reach 99 %, so it is told apart as failed.
+        let task = GaussianPair {
+            n_train: 200,
+            n_test: 200,
+            dim: 8,
+            ..GaussianPair::with_separation(0.0)
+        }
+        .generate()
+        .unwrap();
+        let cfg = TrainParams {
+            hidden: vec![4],
+            epochs: 2,
+            failed_below: 99.0,
+            ..Default::default()
+        }
+        .check()
+        .unwrap();
+        let outcome = train(&task, &cfg, 1).unwrap();
+        assert!(matches!(outcome, TrainOutcome::Failed(_)));
+        assert_eq!(outcome.status(), RunStatus::Failed);
+        assert!(outcome.model().test_accuracy < 99.0);
     }
 }

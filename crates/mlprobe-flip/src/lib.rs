@@ -1,17 +1,17 @@
 //! Sign-flipping probe: flip the signs of a fraction `q` of the entries of
 //! every layer, chosen by smallest `|w|`, largest `|w|` or at random;
 //! `floor(q * n)` entries, separately for the weight matrix and the bias
-//! vector of each layer; magnitudes are kept (SPEC 3.4).
+//! vector of each layer; magnitudes are kept.
 //!
 //! ```
-//! use mlprobe_core::{probe_rng, Activation, Layer, Magnitude, Perturbation, WeightStack};
+//! use mlprobe_flip::{probe_rng, Activation, Layer, Selection, Perturbation, WeightStack};
 //! use mlprobe_flip::FlipParams;
 //!
 //! let net = WeightStack::new(
 //!     Activation::Tanh,
 //!     vec![Layer::new(2, 2, vec![0.3, -0.02, 0.5, -1.7], vec![-0.5, 0.1])],
 //! );
-//! let flip = FlipParams::new(0.5, Magnitude::Largest).check()?;
+//! let flip = FlipParams::new(0.5, Selection::Largest).check()?;
 //! let flipped = flip.apply(&net, &mut probe_rng(0));
 //! assert_eq!(flipped.layers[0].weights, vec![0.3, -0.02, -0.5, 1.7]);
 //! assert_eq!(flipped.layers[0].bias, vec![0.5, 0.1]);
@@ -25,3 +25,9 @@ mod hyperparams;
 pub use algorithm::flip_slice;
 pub use errors::FlipError;
 pub use hyperparams::{Flip, FlipParams};
+pub use mlprobe_graph;
+pub use mlprobe_graph::prelude::*;
+
+/// Bumped whenever this probe's output for the same input and seed changes,
+/// so that stored results of older versions are computed again.
+pub const VERSION: u32 = 1;

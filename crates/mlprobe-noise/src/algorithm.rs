@@ -1,7 +1,7 @@
 //! Noise injection on the non-zero entries of every weight matrix and bias
 //! vector; zero (pruned) entries stay zero. Fresh noise on every call.
 
-use mlprobe_core::{Perturbation, ProbeRng, WeightStack};
+use mlprobe_graph::{Perturbation, ProbeRng, WeightStack};
 use rand::RngExt;
 use rand_distr::{Distribution, StandardNormal};
 
@@ -55,7 +55,7 @@ impl Perturbation for Noise {
 mod tests {
     use super::*;
     use crate::NoiseParams;
-    use mlprobe_core::{Activation, Layer, initial_weights, probe_rng};
+    use mlprobe_graph::{Activation, Layer, initial_weights, probe_rng};
     use proptest::prelude::*;
 
     fn net() -> WeightStack {

@@ -2,43 +2,19 @@
 
 use crate::errors::NoiseError;
 
-/// The kind of noise added to every non-zero entry `w`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum NoiseKind {
-    /// `w + N(0, sigma^2)`; the level is `sigma`.
-    Gaussian,
-    /// `w + U(-a, a)`; the level is `a`.
-    Uniform,
-    /// `w * U(-a, a)`, as SPEC 3.3 defines it; the level is `a`. Note that
-    /// it is not the identity at `a = 0` (every entry becomes 0) and that it
-    /// flips the sign of about half the entries at every level.
-    Multiplicative,
-    /// `w * (1 + U(-a, a))`: relative noise, the identity at `a = 0`.
-    Relative,
-}
-
-impl NoiseKind {
-    /// All kinds.
-    pub const ALL: [NoiseKind; 4] = [
-        NoiseKind::Gaussian,
-        NoiseKind::Uniform,
-        NoiseKind::Multiplicative,
-        NoiseKind::Relative,
-    ];
-
-    /// The name used in configuration files and outputs.
-    pub fn name(self) -> &'static str {
-        match self {
-            NoiseKind::Gaussian => "gaussian",
-            NoiseKind::Uniform => "uniform",
-            NoiseKind::Multiplicative => "multiplicative",
-            NoiseKind::Relative => "relative",
-        }
-    }
-
-    /// Parses a name written by [`NoiseKind::name`].
-    pub fn parse(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|k| k.name() == name)
+mlprobe_graph::named_enum! {
+    /// The kind of noise added to every non-zero entry `w`.
+    pub enum NoiseKind("noise kind") {
+        /// `w + N(0, sigma^2)`; the level is `sigma`.
+        Gaussian => "gaussian",
+        /// `w + U(-a, a)`; the level is `a`.
+        Uniform => "uniform",
+        /// `w * U(-a, a)`, the paper's definition; the level is `a`. Note that
+        /// it is not the identity at `a = 0` (every entry becomes 0) and that it
+        /// flips the sign of about half the entries at every level.
+        Multiplicative => "multiplicative",
+        /// `w * (1 + U(-a, a))`: relative noise, the identity at `a = 0`.
+        Relative => "relative",
     }
 }
 

@@ -1,15 +1,15 @@
 //! Noise-injection probe: noise on the non-zero entries of every weight
-//! matrix and bias vector, so pruned entries stay pruned (SPEC 3.3).
+//! matrix and bias vector, so pruned entries stay pruned.
 //!
 //! - `gaussian`: `w + N(0, sigma^2)`;
 //! - `uniform`: `w + U(-a, a)`;
-//! - `multiplicative`: `w * U(-a, a)` (the SPEC's definition);
+//! - `multiplicative`: `w * U(-a, a)` (the paper's definition);
 //! - `relative`: `w * (1 + U(-a, a))`.
 //!
 //! Fresh noise is drawn on every call from the RNG passed in.
 //!
 //! ```
-//! use mlprobe_core::{probe_rng, Activation, Layer, Perturbation, WeightStack};
+//! use mlprobe_noise::{probe_rng, Activation, Layer, Perturbation, WeightStack};
 //! use mlprobe_noise::{NoiseKind, NoiseParams};
 //!
 //! let net = WeightStack::new(
@@ -31,3 +31,9 @@ mod hyperparams;
 pub use algorithm::add_noise;
 pub use errors::NoiseError;
 pub use hyperparams::{Noise, NoiseKind, NoiseParams};
+pub use mlprobe_graph;
+pub use mlprobe_graph::prelude::*;
+
+/// Bumped whenever this probe's output for the same input and seed changes,
+/// so that stored results of older versions are computed again.
+pub const VERSION: u32 = 1;

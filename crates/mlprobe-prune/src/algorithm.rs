@@ -1,12 +1,12 @@
 //! Pruning: set `floor(p * n)` entries to zero, per layer, separately for
 //! the weights and the biases.
 
-use mlprobe_core::{Magnitude, Perturbation, ProbeRng, WeightStack, choose, count_of};
+use mlprobe_graph::{Perturbation, ProbeRng, Selection, WeightStack, choose, count_of};
 
 use crate::hyperparams::Prune;
 
 /// `values` with `floor(fraction * len)` entries chosen by `strategy` set to zero.
-pub fn prune_slice(values: &[f32], fraction: f64, strategy: Magnitude, rng: &mut ProbeRng) -> Vec<f32> {
+pub fn prune_slice(values: &[f32], fraction: f64, strategy: Selection, rng: &mut ProbeRng) -> Vec<f32> {
     let mut out = values.to_vec();
     for i in choose(values, count_of(fraction, values.len()), strategy, rng) {
         out[i] = 0.0;
@@ -24,7 +24,7 @@ impl Perturbation for Prune {
     }
 
     fn is_deterministic(&self) -> bool {
-        self.strategy() != Magnitude::Random || self.fraction() == 0.0
+        self.strategy() != Selection::Random || self.fraction() == 0.0
     }
 }
 
@@ -32,7 +32,7 @@ impl Perturbation for Prune {
 mod tests {
     use super::*;
     use crate::PruneParams;
-    use mlprobe_core::{Activation, initial_weights, probe_rng};
+    use mlprobe_graph::{Activation, initial_weights, probe_rng};
     use proptest::prelude::*;
 
     fn net(seed: u64) -> WeightStack {
@@ -46,14 +46,14 @@ mod tests {
     #[test]
     fn fraction_out_of_range_is_an_error() {
         for bad in [1.5, -0.1, f64::NAN, f64::INFINITY] {
-            let err = PruneParams::new(bad, Magnitude::Smallest).check().unwrap_err();
+            let err = PruneParams::new(bad, Selection::Smallest).check().unwrap_err();
             assert!(err.to_string().contains("prune fraction"), "{err}");
         }
     }
 
     #[test]
     fn zero_fraction_is_the_identity() {
-        for s in Magnitude::ALL {
+        for s in Selection::ALL {
             let p = PruneParams::new(0.0, s).check().unwrap();
             assert_eq!(p.apply(&net(1), &mut probe_rng(2)), net(1));
         }
@@ -61,7 +61,7 @@ mod tests {
 
     #[test]
     fn random_pruning_follows_the_seed() {
-        let p = PruneParams::new(0.5, Magnitude::Random).check().unwrap();
+        let p = PruneParams::new(0.5, Selection::Random).check().unwrap();
         assert_eq!(p.apply(&net(1), &mut probe_rng(7)), p.apply(&net(1), &mut probe_rng(7)));
         assert_ne!(p.apply(&net(1), &mut probe_rng(7)), p.apply(&net(1), &mut probe_rng(8)));
         assert!(!p.is_deterministic());
@@ -70,7 +70,7 @@ mod tests {
     proptest! {
         #[test]
         fn exact_zero_counts_and_magnitude_order(seed in 0u64..1000, fraction in 0.0f64..=1.0, s in 0usize..3) {
-            let strategy = Magnitude::ALL[s];
+            let strategy = Selection::ALL[s];
             let original = net(seed);
             let pruned = PruneParams::new(fraction, strategy).check().unwrap().apply(&original, &mut probe_rng(seed));
             prop_assert_eq!(&original, &net(seed), "input untouched");
@@ -89,9 +89,9 @@ mod tests {
                     removed.iter().cloned().reduce(f32::min), removed.iter().cloned().reduce(f32::max),
                 ) {
                     match strategy {
-                        Magnitude::Smallest => prop_assert!(kmin >= rmax, "smallest keeps exactly the largest |w|"),
-                        Magnitude::Largest => prop_assert!(kmax <= rmin, "largest keeps exactly the smallest |w|"),
-                        Magnitude::Random => {}
+                        Selection::Smallest => prop_assert!(kmin >= rmax, "smallest keeps exactly the largest |w|"),
+                        Selection::Largest => prop_assert!(kmax <= rmin, "largest keeps exactly the smallest |w|"),
+                        Selection::Random => {}
                     }
                 }
             }

@@ -1,6 +1,6 @@
 //! Pruning parameters, checked before use.
 
-use mlprobe_core::Magnitude;
+use mlprobe_graph::Selection;
 
 use crate::errors::PruneError;
 
@@ -11,12 +11,12 @@ pub struct PruneParams {
     /// the weight matrix and the bias vector.
     pub fraction: f64,
     /// Which entries: smallest `|w|`, largest `|w|` or random.
-    pub strategy: Magnitude,
+    pub strategy: Selection,
 }
 
 impl PruneParams {
     /// Parameters for removing `fraction` of the entries chosen by `strategy`.
-    pub fn new(fraction: f64, strategy: Magnitude) -> Self {
+    pub fn new(fraction: f64, strategy: Selection) -> Self {
         Self { fraction, strategy }
     }
 
@@ -40,7 +40,7 @@ impl Prune {
     }
 
     /// The strategy.
-    pub fn strategy(&self) -> Magnitude {
+    pub fn strategy(&self) -> Selection {
         self.0.strategy
     }
 }

@@ -1,6 +1,6 @@
 //! The null models, layer by layer, on the weight matrix only.
 
-use mlprobe_core::{Layer, Measure, Perturbation, ProbeRng, WeightStack};
+use mlprobe_graph::{Layer, Measure, Perturbation, ProbeRng, WeightStack};
 use rand::RngExt;
 use rand::seq::SliceRandom;
 
@@ -189,7 +189,7 @@ mod tests {
     use super::*;
     use crate::RandomizeParams;
     use mlprobe_binarize::Binarize;
-    use mlprobe_core::{Activation, initial_weights, probe_rng};
+    use mlprobe_graph::{Activation, initial_weights, probe_rng};
     use proptest::prelude::*;
 
     /// A random network with every fifth weight pruned.
@@ -257,7 +257,7 @@ mod tests {
 
     #[test]
     fn parameters_are_checked() {
-        assert!(NullModel::parse("H").unwrap_err().to_string().contains("`H`"));
+        assert!("H".parse::<NullModel>().unwrap_err().to_string().contains("`H`"));
         let bad = RandomizeParams {
             attempts_per_edge: 0.0,
             ..RandomizeParams::new(NullModel::G)
@@ -324,7 +324,7 @@ mod tests {
             // B, E and F leave the binarized network exactly unchanged.
             if model.keeps_signs() {
                 let mut rng = probe_rng(0);
-                prop_assert_eq!(Binarize.apply(&out, &mut rng), Binarize.apply(&original, &mut rng));
+                prop_assert_eq!(Binarize::SIGN.apply(&out, &mut rng), Binarize::SIGN.apply(&original, &mut rng));
             }
         }
     }

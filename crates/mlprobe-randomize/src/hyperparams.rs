@@ -2,54 +2,31 @@
 
 use crate::errors::RandomizeError;
 
-/// The seven null models of SPEC 3.5. Zero entries always stay in place:
-/// only existing (non-zero) edges are rewired, so the models apply to
-/// pruned networks. Biases are left alone.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum NullModel {
-    /// Shuffle: permute all non-zero weights over the non-zero edges.
-    A,
-    /// Sign-preserving shuffle: positives among positive edges, negatives
-    /// among negative edges (the sign pattern is kept exactly).
-    B,
-    /// Left strength: permute each input node's outgoing weights among its edges.
-    C,
-    /// Right strength: permute each output node's incoming weights among its edges.
-    D,
-    /// Left signed strength: as C, positives and negatives separately.
-    E,
-    /// Right signed strength: as D, positives and negatives separately.
-    F,
-    /// Degree-preserving switch: double-edge swaps of positive edges, each
-    /// carrying its weight; negatives fill the remaining non-zero slots.
-    G,
+mlprobe_graph::named_enum! {
+    /// The seven null models, named by letter. Zero entries always stay in
+    /// place: only existing (non-zero) edges are rewired, so the models apply
+    /// to pruned networks. Biases are left alone.
+    pub enum NullModel("null model") {
+        /// Shuffle: permute all non-zero weights over the non-zero edges.
+        A => "A",
+        /// Sign-preserving shuffle: positives among positive edges, negatives
+        /// among negative edges (the sign pattern is kept exactly).
+        B => "B",
+        /// Left strength: permute each input node's outgoing weights among its edges.
+        C => "C",
+        /// Right strength: permute each output node's incoming weights among its edges.
+        D => "D",
+        /// Left signed strength: as C, positives and negatives separately.
+        E => "E",
+        /// Right signed strength: as D, positives and negatives separately.
+        F => "F",
+        /// Degree-preserving switch: double-edge swaps of positive edges, each
+        /// carrying its weight; negatives fill the remaining non-zero slots.
+        G => "G",
+    }
 }
 
 impl NullModel {
-    /// All models.
-    pub const ALL: [NullModel; 7] = [
-        NullModel::A,
-        NullModel::B,
-        NullModel::C,
-        NullModel::D,
-        NullModel::E,
-        NullModel::F,
-        NullModel::G,
-    ];
-
-    /// The letter used in configuration files and outputs.
-    pub fn name(self) -> &'static str {
-        match self {
-            NullModel::A => "A",
-            NullModel::B => "B",
-            NullModel::C => "C",
-            NullModel::D => "D",
-            NullModel::E => "E",
-            NullModel::F => "F",
-            NullModel::G => "G",
-        }
-    }
-
     /// A few words on what the model keeps.
     pub fn description(self) -> &'static str {
         match self {
@@ -61,14 +38,6 @@ impl NullModel {
             NullModel::F => "right signed strength",
             NullModel::G => "degree-preserving switch",
         }
-    }
-
-    /// Parses a letter `A`..`G`.
-    pub fn parse(name: &str) -> Result<Self, RandomizeError> {
-        Self::ALL
-            .into_iter()
-            .find(|m| m.name() == name)
-            .ok_or_else(|| RandomizeError::UnknownModel(name.to_string()))
     }
 
     /// Whether the model keeps every weight's sign in place (B, E, F), and

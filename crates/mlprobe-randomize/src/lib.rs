@@ -1,5 +1,5 @@
-//! Bipartite network randomization probe: the seven null models A-G of
-//! SPEC 3.5, applied to each layer's weight matrix (biases untouched).
+//! Bipartite network randomization probe: the seven null models A-G,
+//! applied to each layer's weight matrix (biases untouched).
 //! Zero entries stay in place, so the models compose with pruning.
 //!
 //! | model | keeps |
@@ -13,7 +13,7 @@
 //! | G degree-preserving switch | every node's positive in- and out-degree, the multiset of weights |
 //!
 //! ```
-//! use mlprobe_core::{probe_rng, Activation, Layer, Perturbation, WeightStack};
+//! use mlprobe_randomize::{probe_rng, Activation, Layer, Perturbation, WeightStack};
 //! use mlprobe_randomize::{NullModel, RandomizeParams};
 //!
 //! let net = WeightStack::new(
@@ -34,3 +34,9 @@ mod hyperparams;
 pub use algorithm::{SwitchReport, switch_positive_edges};
 pub use errors::RandomizeError;
 pub use hyperparams::{NullModel, Randomize, RandomizeParams};
+pub use mlprobe_graph;
+pub use mlprobe_graph::prelude::*;
+
+/// Bumped whenever this probe's output for the same input and seed changes,
+/// so that stored results of older versions are computed again.
+pub const VERSION: u32 = 1;

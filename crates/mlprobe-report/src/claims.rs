@@ -1,5 +1,5 @@
-//! The paper's qualitative claims (SPEC 5), each checked against the numbers
-//! of the runs at hand.
+//! The paper's qualitative claims, each checked against the numbers of the
+//! runs at hand.
 
 use mlprobe_runner::{Experiment, ExperimentRun, quantile};
 
@@ -41,7 +41,7 @@ pub struct Claim {
     pub verdict: Verdict,
 }
 
-/// The claims of SPEC 5, in order.
+/// The paper's claims, in order.
 pub const CLAIMS: [&str; 6] = [
     "Binarizing a hard-task model collapses accuracy to chance (~50 %); an easy-task model keeps most of its accuracy.",
     "Fig. 1 (tanh, MNIST): the binarized easy network recovers to ~98 % once 35-45 % of its smallest weights are pruned; the binarized hard network stays near chance except in narrow windows of p.",
@@ -50,6 +50,18 @@ pub const CLAIMS: [&str; 6] = [
     "Randomizations that keep the sign structure (B, E, F) keep much more accuracy than those that do not (A, C, D), most clearly for easy tasks.",
     "The gap full-vs-binarized (or full-vs-shuffled) measures task complexity; across the 45 MNIST pairs it varies from about 0 to about 50 points.",
 ];
+
+/// Whether some claim reads the sweep of `probe` and `strategy` (the rest
+/// get a table of their own in the report).
+pub fn covers(probe: &str, strategy: &str) -> bool {
+    matches!(
+        (probe, strategy),
+        ("binarize" | "randomize", _)
+            | ("prune", "smallest" | "largest")
+            | ("noise", "gaussian")
+            | ("flip", "smallest")
+    )
+}
 
 /// A run with its experiment.
 pub type Input<'a> = (&'a Experiment, &'a ExperimentRun);

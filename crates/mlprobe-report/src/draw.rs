@@ -4,8 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Once;
 
-use anyhow::anyhow;
-use mlprobe_core::store::atomic_write;
+use mlprobe_graph::store::atomic_write;
 use mlprobe_runner::resonance::{BINS, Resonance};
 use plotters::coord::Shift;
 use plotters::coord::combinators::LogCoord;
@@ -15,6 +14,7 @@ use plotters::data::Quartiles as BoxQuartiles;
 use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 
+use crate::errors::ReportError;
 use crate::panels::{BoxPanel, LinePanel};
 
 const SIZE: (u32, u32) = (900, 560);
@@ -70,7 +70,12 @@ pub fn file_stem(parts: &[&str]) -> String {
         .join("-")
 }
 
-type Drawn = anyhow::Result<()>;
+type Drawn = Result<(), String>;
+
+/// The error of a drawing backend, as text (it is reported with the figure's name).
+fn text<E: std::fmt::Display>(e: E) -> String {
+    e.to_string()
+}
 
 /// Renders with `draw` into `<dir>/<stem>.png` and `.svg`, each atomically;
 /// returns the PNG's path.
@@ -79,22 +84,30 @@ fn both_formats(
     stem: &str,
     draw: impl Fn(&DrawingArea<BitMapBackend<'_>, Shift>) -> Drawn,
     draw_svg: impl Fn(&DrawingArea<SVGBackend<'_>, Shift>) -> Drawn,
-) -> anyhow::Result<PathBuf> {
+) -> Result<PathBuf, ReportError> {
     register_font();
-    std::fs::create_dir_all(dir)?;
+    let failed = |message: String| ReportError::Draw {
+        figure: stem.to_string(),
+        message,
+    };
+    let io = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| ReportError::Io { path, source }
+    };
+    std::fs::create_dir_all(dir).map_err(io(dir))?;
     let png = dir.join(format!("{stem}.png"));
     let tmp = dir.join(format!(".{stem}.{}.tmp.png", std::process::id()));
     {
         let root = BitMapBackend::new(&tmp, SIZE).into_drawing_area();
-        draw(&root)?;
-        root.present().map_err(|e| anyhow!("{e}"))?;
+        draw(&root).map_err(failed)?;
+        root.present().map_err(|e| failed(e.to_string()))?;
     }
-    std::fs::rename(&tmp, &png)?;
+    std::fs::rename(&tmp, &png).map_err(io(&png))?;
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
-        draw_svg(&root)?;
-        root.present().map_err(|e| anyhow!("{e}"))?;
+        draw_svg(&root).map_err(failed)?;
+        root.present().map_err(|e| failed(e.to_string()))?;
     }
     atomic_write(&dir.join(format!("{stem}.svg")), svg.as_bytes())?;
     Ok(png)
@@ -112,24 +125,14 @@ fn legend<'a, DB: DrawingBackend + 'a, CT: CoordTranslate>(
         .border_style(BLACK.mix(0.4))
         .label_font(("sans-serif", 14))
         .draw()
-        .map_err(|e| anyhow!("{e}"))
-}
-
-fn x_label(probe: &str) -> String {
-    let main = probe.rsplit('+').next().unwrap_or(probe);
-    match main {
-        "prune" => "fraction of weights removed".to_string(),
-        "flip" => "fraction of signs flipped".to_string(),
-        "noise" => "noise level".to_string(),
-        other => format!("{other} level"),
-    }
+        .map_err(text)
 }
 
 fn draw_lines_on<DB: DrawingBackend, X>(root: &DrawingArea<DB, Shift>, p: &LinePanel, x: X) -> Drawn
 where
     X: Ranged<ValueType = f64> + ValueFormatter<f64>,
 {
-    let e = |e: DrawingAreaErrorKind<DB::ErrorType>| anyhow!("{e}");
+    let e = text::<DrawingAreaErrorKind<DB::ErrorType>>;
     root.fill(&WHITE).map_err(e)?;
     let low = p
         .series
@@ -137,7 +140,7 @@ where
         .flat_map(|s| s.points.iter().map(|(_, q)| q.q25))
         .fold(50.0f64, f64::min);
     let y_min = ((low / 10.0).floor() * 10.0).clamp(0.0, 40.0);
-    let title = format!("{}: {} / {} {}", p.experiment, p.dataset, p.probe, p.strategy);
+    let title = format!("{}: {} / {}", p.experiment, p.dataset, p.name());
     let mut chart = ChartBuilder::on(root)
         .caption(title, ("sans-serif", 22))
         .margin(14)
@@ -147,7 +150,7 @@ where
         .map_err(e)?;
     chart
         .configure_mesh()
-        .x_desc(x_label(&p.probe))
+        .x_desc(&p.x_label)
         .y_desc("test accuracy (%), median and 25-75 %")
         .label_style(("sans-serif", 15))
         .draw()
@@ -194,13 +197,13 @@ fn draw_lines<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, p: &LinePanel) 
 }
 
 /// Draws a line panel; returns the PNG's path.
-pub fn line_panel(p: &LinePanel, dir: &Path) -> anyhow::Result<PathBuf> {
+pub fn line_panel(p: &LinePanel, dir: &Path) -> Result<PathBuf, ReportError> {
     let stem = file_stem(&[&p.experiment, &p.dataset, &p.probe, &p.strategy]);
     both_formats(dir, &stem, |r| draw_lines(r, p), |r| draw_lines(r, p))
 }
 
 fn draw_boxes<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, p: &BoxPanel) -> Drawn {
-    let e = |e: DrawingAreaErrorKind<DB::ErrorType>| anyhow!("{e}");
+    let e = text::<DrawingAreaErrorKind<DB::ErrorType>>;
     root.fill(&WHITE).map_err(e)?;
     let n = p.categories.len();
     let low = p
@@ -267,13 +270,13 @@ fn draw_boxes<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, p: &BoxPanel) -
 }
 
 /// Draws a box panel; returns the PNG's path.
-pub fn box_panel(p: &BoxPanel, dir: &Path) -> anyhow::Result<PathBuf> {
+pub fn box_panel(p: &BoxPanel, dir: &Path) -> Result<PathBuf, ReportError> {
     let stem = file_stem(&[&p.experiment, &p.dataset, &p.probe]);
     both_formats(dir, &stem, |r| draw_boxes(r, p), |r| draw_boxes(r, p))
 }
 
 fn draw_resonance<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, exp: &str, kind: &str, r: &Resonance) -> Drawn {
-    let e = |e: DrawingAreaErrorKind<DB::ErrorType>| anyhow!("{e}");
+    let e = text::<DrawingAreaErrorKind<DB::ErrorType>>;
     root.fill(&WHITE).map_err(e)?;
     let rows: Vec<_> = r.summary.iter().filter(|s| s.kind == kind).collect();
     let top = rows
@@ -325,7 +328,7 @@ fn draw_resonance<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, exp: &str, 
 }
 
 /// Draws the flip shares of the resonance analysis, one figure per noise kind.
-pub fn resonance(exp: &str, r: &Resonance, dir: &Path) -> anyhow::Result<Vec<(String, PathBuf)>> {
+pub fn resonance(exp: &str, r: &Resonance, dir: &Path) -> Result<Vec<(String, PathBuf)>, ReportError> {
     let mut kinds: Vec<&str> = r.summary.iter().map(|s| s.kind.as_str()).collect();
     kinds.sort_unstable();
     kinds.dedup();
@@ -361,7 +364,7 @@ pub struct Heatmap<'a> {
 }
 
 fn draw_heatmap<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, h: &Heatmap<'_>) -> Drawn {
-    let e = |e: DrawingAreaErrorKind<DB::ErrorType>| anyhow!("{e}");
+    let e = text::<DrawingAreaErrorKind<DB::ErrorType>>;
     root.fill(&WHITE).map_err(e)?;
     let n = h.labels.len();
     let cells: Vec<(usize, usize, f64)> = (0..n)
@@ -423,7 +426,7 @@ fn draw_heatmap<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, h: &Heatmap<'
 }
 
 /// Draws a heatmap; returns the PNG's path.
-pub fn heatmap(h: &Heatmap<'_>, dir: &Path) -> anyhow::Result<PathBuf> {
+pub fn heatmap(h: &Heatmap<'_>, dir: &Path) -> Result<PathBuf, ReportError> {
     both_formats(dir, &h.stem, |r| draw_heatmap(r, h), |r| draw_heatmap(r, h))
 }
 
@@ -442,7 +445,7 @@ pub struct Scatter {
 }
 
 fn draw_scatter<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, s: &Scatter) -> Drawn {
-    let e = |e: DrawingAreaErrorKind<DB::ErrorType>| anyhow!("{e}");
+    let e = text::<DrawingAreaErrorKind<DB::ErrorType>>;
     root.fill(&WHITE).map_err(e)?;
     let (x0, x1) = s
         .points
@@ -487,6 +490,6 @@ fn draw_scatter<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, s: &Scatter) 
 }
 
 /// Draws a scatter plot; returns the PNG's path.
-pub fn scatter(s: &Scatter, dir: &Path) -> anyhow::Result<PathBuf> {
+pub fn scatter(s: &Scatter, dir: &Path) -> Result<PathBuf, ReportError> {
     both_formats(dir, &s.stem, |r| draw_scatter(r, s), |r| draw_scatter(r, s))
 }

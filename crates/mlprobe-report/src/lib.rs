@@ -9,6 +9,7 @@
 
 pub mod claims;
 pub mod draw;
+pub mod errors;
 pub mod panels;
 pub mod sections;
 
@@ -16,9 +17,10 @@ use std::fmt::Write;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use mlprobe_core::store::atomic_write;
+use mlprobe_graph::store::atomic_write;
 
 pub use claims::{CLAIMS, Claim, Input, Verdict, claims};
+pub use errors::ReportError;
 
 /// The burn release mlprobe is built on (pinned in the workspace manifest).
 pub const BURN_VERSION: &str = "0.22.1";
@@ -54,7 +56,7 @@ pub(crate) fn relative(out: &Path, path: &Path) -> PathBuf {
 }
 
 /// Draws every figure of the runs into `out/figures/`.
-pub fn draw_figures(out: &Path, inputs: &[Input<'_>]) -> anyhow::Result<Vec<Figure>> {
+pub fn draw_figures(out: &Path, inputs: &[Input<'_>]) -> Result<Vec<Figure>, ReportError> {
     let dir = out.join("figures");
     let mut figures = Vec::new();
     for (exp, run) in inputs {
@@ -75,10 +77,10 @@ pub fn draw_figures(out: &Path, inputs: &[Input<'_>]) -> anyhow::Result<Vec<Figu
             figures.push(Figure {
                 experiment: exp.name.clone(),
                 caption: format!(
-                    "{} {} on {}: median and 25-75 % band over trained seeds; dashed = signed{}",
-                    panel.probe,
-                    panel.strategy,
+                    "{} on {}: median and 25-75 % band over trained seeds{}{}",
+                    panel.name(),
                     panel.dataset,
+                    if panel.has_signed() { "; dashed = signed" } else { "" },
                     if panel.log_x { "; log axis" } else { "" }
                 ),
                 png: relative(out, &png),
@@ -162,7 +164,7 @@ pub struct Report {
 }
 
 /// Draws the figures and writes `out/REPORT.md` (atomically).
-pub fn write_report(out: &Path, inputs: &[Input<'_>], ctx: &Context) -> anyhow::Result<Report> {
+pub fn write_report(out: &Path, inputs: &[Input<'_>], ctx: &Context) -> Result<Report, ReportError> {
     let mut figures = draw_figures(out, inputs)?;
     let (extra, extra_figures) = sections::sections(out, inputs)?;
     figures.extend(extra_figures);

@@ -2,7 +2,7 @@
 //! quartiles over trained seeds.
 
 use mlprobe_core::RunStatus;
-use mlprobe_runner::{Experiment, ExperimentRun, Quartiles};
+use mlprobe_runner::{Experiment, ExperimentRun, Quartiles, Registry};
 
 /// One line of a line panel: a task, full or signed.
 #[derive(Debug, Clone)]
@@ -30,10 +30,47 @@ pub struct LinePanel {
     pub probe: String,
     /// The `strategy` column.
     pub strategy: String,
+    /// What the swept level means (the probe kind's label).
+    pub x_label: String,
     /// Noise levels are drawn on a log axis.
     pub log_x: bool,
     /// The lines.
     pub series: Vec<Series>,
+}
+
+impl LinePanel {
+    /// The probe and its strategy, e.g. `prune smallest`; the probe alone
+    /// when it has no strategy.
+    pub fn name(&self) -> String {
+        strategy_name(&self.probe, &self.strategy)
+    }
+
+    /// Whether any line is binarized after the probe.
+    pub fn has_signed(&self) -> bool {
+        self.series.iter().any(|s| s.signed)
+    }
+}
+
+/// `probe strategy`, or `probe` alone when its strategy is `none`.
+pub fn strategy_name(probe: &str, strategy: &str) -> String {
+    if strategy == "none" {
+        probe.to_string()
+    } else {
+        format!("{probe} {strategy}")
+    }
+}
+
+/// The axis label of a swept level: the label of the swept stage's probe
+/// kind (the first stage that takes a level and whose strategy is not a
+/// fixed `strategy@level`), or `level`.
+pub fn level_label(registry: &Registry, probe: &str, strategy: &str) -> String {
+    probe
+        .split('+')
+        .zip(strategy.split('+'))
+        .filter(|(_, s)| !s.contains('@'))
+        .find_map(|(p, _)| registry.get(p).and_then(|k| k.level_label()))
+        .unwrap_or("level")
+        .to_string()
 }
 
 /// Boxes of one task and variant across the categories of a box panel.
@@ -153,6 +190,7 @@ pub fn panels(exp: &Experiment, run: &ExperimentRun) -> Panels {
                 dataset: dataset.to_string(),
                 probe: probe.clone(),
                 strategy: strategy.clone(),
+                x_label: level_label(&exp.registry, probe, strategy),
                 log_x: positive && spread >= 100.0,
                 series,
             });

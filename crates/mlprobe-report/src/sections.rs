@@ -1,5 +1,5 @@
-//! Report sections beyond the claims: the complexity map of class pairs and
-//! the synthetic difficulty curve.
+//! Report sections beyond the claims: the complexity map of class pairs, the
+//! synthetic difficulty curve, and the medians of every sweep no claim reads.
 
 use std::fmt::Write;
 use std::path::Path;
@@ -7,9 +7,10 @@ use std::path::Path;
 use mlprobe_core::RunStatus;
 use mlprobe_runner::{ComplexityMap, Quartiles, spearman};
 
-use crate::claims::Input;
+use crate::claims::{Input, covers};
 use crate::draw::{self, Heatmap, Scatter, file_stem};
-use crate::panels::{LinePanel, Series};
+use crate::errors::ReportError;
+use crate::panels::{LinePanel, Series, strategy_name};
 use crate::{Figure, relative};
 
 fn fmt(v: Option<f64>) -> String {
@@ -17,7 +18,7 @@ fn fmt(v: Option<f64>) -> String {
 }
 
 /// Heatmaps, scatter plot, pair table and Spearman correlations of a map.
-fn complexity(out: &Path, experiment: &str, map: &ComplexityMap) -> anyhow::Result<(String, Vec<Figure>)> {
+fn complexity(out: &Path, experiment: &str, map: &ComplexityMap) -> Result<(String, Vec<Figure>), ReportError> {
     let dir = out.join("figures");
     let labels: Vec<String> = map.classes.iter().map(|c| c.to_string()).collect();
     let pair = |r: usize, c: usize| {
@@ -144,7 +145,7 @@ fn complexity(out: &Path, experiment: &str, map: &ComplexityMap) -> anyhow::Resu
 }
 
 /// The binarization gap against the knob of synthetic tasks.
-fn synthetic(out: &Path, input: Input<'_>) -> anyhow::Result<Option<(String, Vec<Figure>)>> {
+fn synthetic(out: &Path, input: Input<'_>) -> Result<Option<(String, Vec<Figure>)>, ReportError> {
     let (exp, run) = input;
     if exp.tasks.is_empty() || exp.tasks.iter().any(|t| t.knob.is_none()) {
         return Ok(None);
@@ -188,6 +189,7 @@ fn synthetic(out: &Path, input: Input<'_>) -> anyhow::Result<Option<(String, Vec
         dataset: "synthetic".into(),
         probe: "binarize".into(),
         strategy: "vs separation".into(),
+        x_label: "separation of the class means (standard deviations)".into(),
         log_x: false,
         series: vec![
             Series {
@@ -237,8 +239,85 @@ fn synthetic(out: &Path, input: Input<'_>) -> anyhow::Result<Option<(String, Vec
     )))
 }
 
+/// Most task columns a medians table shows; wider ones point to `medians.csv`.
+const MAX_TABLE_TASKS: usize = 8;
+
+/// A table of median accuracies for every sweep of a run that no claim
+/// reads: levels as rows, tasks (full and signed) as columns.
+fn uncovered(input: Input<'_>) -> String {
+    let (exp, run) = input;
+    let mut groups: Vec<(&str, &str)> = Vec::new();
+    for ((probe, strategy, _, _), _) in &run.medians.lines {
+        if !covers(probe, strategy) && !groups.contains(&(probe.as_str(), strategy.as_str())) {
+            groups.push((probe, strategy));
+        }
+    }
+    let mut md = String::new();
+    for (probe, strategy) in groups {
+        let lines: Vec<_> = run
+            .medians
+            .lines
+            .iter()
+            .filter(|((p, s, _, _), _)| p == probe && s == strategy)
+            .collect();
+        let _ = writeln!(md, "\n### {}: {}\n", exp.name, strategy_name(probe, strategy));
+        if run.medians.tasks.len() > MAX_TABLE_TASKS {
+            let _ = writeln!(
+                md,
+                "Median accuracy (%) over trained seeds of {} points for {} tasks: `{}/medians.csv`.",
+                lines.len(),
+                run.medians.tasks.len(),
+                exp.name
+            );
+            continue;
+        }
+        let variants: Vec<bool> = [false, true]
+            .into_iter()
+            .filter(|v| lines.iter().any(|((_, _, _, signed), _)| signed == v))
+            .collect();
+        let mut levels: Vec<f64> = Vec::new();
+        for ((_, _, level, _), _) in &lines {
+            if !levels.contains(level) {
+                levels.push(*level);
+            }
+        }
+        let header: Vec<String> = run
+            .medians
+            .tasks
+            .iter()
+            .flat_map(|t| {
+                variants
+                    .iter()
+                    .map(move |&signed| format!("{t}{}", if signed { " signed" } else { "" }))
+            })
+            .collect();
+        let _ = writeln!(md, "Median accuracy (%) over trained seeds.\n");
+        let _ = writeln!(md, "| level | {} |", header.join(" | "));
+        let _ = writeln!(md, "|---|{}", "---|".repeat(header.len()));
+        let lines = &lines;
+        for level in levels {
+            let cells: Vec<String> = (0..run.medians.tasks.len())
+                .flat_map(|t| {
+                    variants.iter().map(move |&signed| {
+                        lines
+                            .iter()
+                            .find(|((_, _, l, s), _)| *l == level && *s == signed)
+                            .and_then(|(_, medians)| medians[t])
+                    })
+                })
+                .map(fmt)
+                .collect();
+            let _ = writeln!(md, "| {level} | {} |", cells.join(" | "));
+        }
+    }
+    if md.is_empty() {
+        return md;
+    }
+    format!("\n## Sweeps no claim reads ({})\n{md}", exp.name)
+}
+
 /// The extra sections of the runs, with their figures.
-pub fn sections(out: &Path, inputs: &[Input<'_>]) -> anyhow::Result<(String, Vec<Figure>)> {
+pub fn sections(out: &Path, inputs: &[Input<'_>]) -> Result<(String, Vec<Figure>), ReportError> {
     let mut md = String::new();
     let mut figures = Vec::new();
     for &(exp, run) in inputs {
@@ -251,6 +330,7 @@ pub fn sections(out: &Path, inputs: &[Input<'_>]) -> anyhow::Result<(String, Vec
             md.push_str(&m);
             figures.extend(f);
         }
+        md.push_str(&uncovered((exp, run)));
     }
     Ok((md, figures))
 }

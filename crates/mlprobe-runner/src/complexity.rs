@@ -1,19 +1,18 @@
-//! The complexity map (SPEC 4, the paper's Fig. 4): for every class pair,
+//! The complexity map (the paper's Fig. 4): for every class pair,
 //! the gap between full-precision and binarized (or sign-preserving
 //! shuffled) accuracy, next to the data-side difficulty of the pair, the
 //! mean SSIM distance between its images.
 
 use std::path::Path;
 
-use anyhow::Context;
 use mlprobe_core::RunStatus;
-use mlprobe_core::store::atomic_write;
-use mlprobe_tasks::Dataset;
 use mlprobe_tasks::ssim::class_distances;
 use serde::Serialize;
 
-use crate::config::{DataSource, Experiment};
-use crate::output::{UnitResult, write_json};
+use crate::config::Experiment;
+use crate::data::{Images, images};
+use crate::errors::{RunError, error_chain};
+use crate::output::{UnitResult, csv_records, write_csv, write_json};
 use crate::stats::{quantile, spearman};
 
 /// One class pair of the map: medians over trained seeds.
@@ -60,24 +59,27 @@ pub struct ComplexityMap {
 
 /// Builds the map of an experiment with a `[map]` table; `None` otherwise.
 /// Every task must be a pair of classes of one dataset.
-pub fn build(exp: &Experiment, units: &[UnitResult]) -> anyhow::Result<Option<ComplexityMap>> {
+pub fn build(exp: &Experiment, units: &[UnitResult]) -> Result<Option<ComplexityMap>, RunError> {
     let Some(map) = &exp.map else { return Ok(None) };
-    let first = exp.tasks.first().context("a map needs tasks")?;
+    let fail = |reason: &str| RunError::Map {
+        experiment: exp.name.clone(),
+        reason: reason.to_string(),
+    };
+    let first = exp.tasks.first().ok_or_else(|| fail("a map needs tasks"))?;
     if exp
         .tasks
         .iter()
         .any(|t| t.classes.len() != 2 || t.dataset != first.dataset)
     {
-        anyhow::bail!("[map] needs every task to be a pair of classes of one dataset (use `pairs = true`)");
+        return Err(fail(
+            "every task must be a pair of classes of one dataset (use `pairs = true`)",
+        ));
     }
-    let owned;
-    let dataset: &Dataset = match &first.source {
-        DataSource::Embedded(e) => e.load(),
-        DataSource::Dir(dir) => {
-            owned = Dataset::from_dir(dir)?;
-            &owned
-        }
-        DataSource::Synthetic(_) => anyhow::bail!("[map] needs image classes, not a synthetic task"),
+    let images = images(first).map_err(|e| fail(&error_chain(&e)))?;
+    let dataset = match &images {
+        Images::Embedded(d) => *d,
+        Images::Loaded(d) => d,
+        Images::Synthetic(_) => return Err(fail("a map needs image classes, not a synthetic task")),
     };
     let (classes, ssim_distance) = class_distances(&dataset.train, map.ssim_pairs, map.ssim_seed);
     let k = classes.len();
@@ -150,35 +152,30 @@ fn cell(v: Option<f64>) -> String {
 }
 
 /// Writes `complexity_map.csv`, `ssim_distance.csv` and `complexity_map.json`, atomically.
-pub fn write(dir: &Path, map: &ComplexityMap) -> anyhow::Result<()> {
-    let mut csv = String::from("pair,full,binarized,gap_binarized,shuffled,gap_shuffled,failed_runs,ssim_distance\n");
-    for p in &map.pairs {
-        csv.push_str(&format!(
-            "{}-{},{},{},{},{},{},{},{}\n",
-            p.classes[0],
-            p.classes[1],
+pub fn write(dir: &Path, map: &ComplexityMap) -> Result<(), RunError> {
+    let header = "pair,full,binarized,gap_binarized,shuffled,gap_shuffled,failed_runs,ssim_distance";
+    let pairs = map.pairs.iter().map(|p| {
+        vec![
+            format!("{}-{}", p.classes[0], p.classes[1]),
             cell(p.full),
             cell(p.binarized),
             cell(p.gap_binarized),
             cell(p.shuffled),
             cell(p.gap_shuffled),
-            p.failed,
-            p.ssim_distance
-        ));
-    }
-    atomic_write(&dir.join("complexity_map.csv"), csv.as_bytes())?;
+            p.failed.to_string(),
+            p.ssim_distance.to_string(),
+        ]
+    });
+    let records = std::iter::once(header.split(',').map(str::to_string).collect()).chain(pairs);
+    write_csv(&dir.join("complexity_map.csv"), csv_records(records))?;
     let k = map.classes.len();
-    let mut ssim = format!(
-        "class,{}\n",
-        map.classes.iter().map(|c| c.to_string()).collect::<Vec<_>>().join(",")
-    );
-    for (a, c) in map.classes.iter().enumerate() {
-        let row: Vec<String> = map.ssim_distance[a * k..(a + 1) * k]
-            .iter()
-            .map(|v| v.to_string())
-            .collect();
-        ssim.push_str(&format!("{c},{}\n", row.join(",")));
-    }
-    atomic_write(&dir.join("ssim_distance.csv"), ssim.as_bytes())?;
+    let header = std::iter::once("class".to_string()).chain(map.classes.iter().map(|c| c.to_string()));
+    let rows = map.classes.iter().enumerate().map(|(a, c)| {
+        std::iter::once(c.to_string())
+            .chain(map.ssim_distance[a * k..(a + 1) * k].iter().map(|v| v.to_string()))
+            .collect()
+    });
+    let records = std::iter::once(header.collect()).chain(rows);
+    write_csv(&dir.join("ssim_distance.csv"), csv_records(records))?;
     write_json(&dir.join("complexity_map.json"), map)
 }

@@ -28,45 +28,15 @@
 //! ```
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use mlprobe_core::{TrainConfig, TrainParams};
 use mlprobe_tasks::{Embedded, GaussianPair};
 use serde::Deserialize;
 
-use crate::probes::{ProbeSpec, SweepPoint};
-
-/// Why an experiment file is not valid. Every variant names the key.
-#[derive(Debug, thiserror::Error)]
-pub enum ConfigError {
-    /// The file could not be read.
-    #[error("cannot read {path}: {source}")]
-    Io {
-        /// The file.
-        path: PathBuf,
-        /// The underlying error.
-        source: std::io::Error,
-    },
-    /// Not TOML, an unknown key, a missing key or a value of the wrong type.
-    #[error("{path}: {message}")]
-    Parse {
-        /// The file.
-        path: PathBuf,
-        /// The parser's message (it names the key and shows the line).
-        message: String,
-    },
-    /// A value of the right type but out of range.
-    #[error("{path}: `{key}` = {value} is invalid: {expected}")]
-    Invalid {
-        /// The file.
-        path: PathBuf,
-        /// The dotted key, e.g. `runs.seeds` or `tasks[1].classes`.
-        key: String,
-        /// The value given.
-        value: String,
-        /// What would be valid.
-        expected: String,
-    },
-}
+use crate::errors::{ConfigError, InvalidKey};
+use crate::registry::Registry;
+use crate::sweep::{ProbeSpec, SweepPoint};
 
 /// The `[training]` table: the core crate's parameters, every key required.
 #[derive(Debug, Clone, Deserialize)]
@@ -75,7 +45,7 @@ pub struct TrainingSection {
     /// Hidden layer sizes.
     pub hidden: Vec<usize>,
     /// Hidden activation.
-    pub activation: mlprobe_core::Activation,
+    pub activation: mlprobe_graph::Activation,
     /// Epochs (the cosine schedule spans them).
     pub epochs: usize,
     /// Mini-batch size.
@@ -252,11 +222,19 @@ pub struct Experiment {
     pub probes: Vec<ProbeSpec>,
     /// The complexity-map settings, if this experiment is one.
     pub map: Option<MapSection>,
+    /// The probes its `[[probes]]` entries may name.
+    pub registry: Arc<Registry>,
 }
 
 impl Experiment {
-    /// Reads and checks an experiment file; its name is the file stem.
+    /// Reads and checks an experiment file with the built-in probes; its
+    /// name is the file stem.
     pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        Self::load_with(path, Arc::new(Registry::builtin()))
+    }
+
+    /// Reads and checks an experiment file whose probes come from `registry`.
+    pub fn load_with(path: &Path, registry: Arc<Registry>) -> Result<Self, ConfigError> {
         let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Io {
             path: path.to_path_buf(),
             source,
@@ -265,16 +243,22 @@ impl Experiment {
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_else(|| "experiment".to_string());
-        Self::from_toml(&name, &text, path)
+        Self::from_toml_with(&name, &text, path, registry)
     }
 
-    /// Parses and checks experiment TOML; `path` is used in messages.
+    /// Parses and checks experiment TOML with the built-in probes; `path`
+    /// is used in messages.
     pub fn from_toml(name: &str, text: &str, path: &Path) -> Result<Self, ConfigError> {
+        Self::from_toml_with(name, text, path, Arc::new(Registry::builtin()))
+    }
+
+    /// Parses and checks experiment TOML whose probes come from `registry`.
+    pub fn from_toml_with(name: &str, text: &str, path: &Path, registry: Arc<Registry>) -> Result<Self, ConfigError> {
         let file: ExperimentFile = toml::from_str(text).map_err(|e| ConfigError::Parse {
             path: path.to_path_buf(),
             message: e.to_string().trim_end().to_string(),
         })?;
-        file.check(name, path)
+        file.check(name, path, registry)
     }
 
     /// The seeds to run.
@@ -285,19 +269,24 @@ impl Experiment {
 
     /// Every probe point of the experiment, in a fixed order.
     pub fn sweep(&self, quick: bool) -> Vec<SweepPoint> {
-        self.probes.iter().flat_map(|p| p.points(quick)).collect()
+        self.probes
+            .iter()
+            .flat_map(|p| {
+                p.points(&self.registry, quick)
+                    .expect("checked when the experiment was loaded")
+            })
+            .collect()
     }
 }
 
 impl ExperimentFile {
     /// Checks every value; the error names the first invalid key.
-    pub fn check(self, name: &str, path: &Path) -> Result<Experiment, ConfigError> {
+    pub fn check(self, name: &str, path: &Path, registry: Arc<Registry>) -> Result<Experiment, ConfigError> {
         let invalid = |key: String, value: String, expected: &str| ConfigError::Invalid {
             path: path.to_path_buf(),
-            key,
-            value,
-            expected: expected.to_string(),
+            invalid: InvalidKey::new(key, value, expected),
         };
+        let r = self.runs;
         let t = self.training;
         let training = TrainParams {
             hidden: t.hidden,
@@ -305,16 +294,21 @@ impl ExperimentFile {
             epochs: t.epochs,
             batch_size: t.batch_size,
             learning_rate: t.learning_rate,
+            failed_below: r.failed_below,
         }
         .check()
         .map_err(|e| match e {
+            mlprobe_core::TrainError::OutOfRange {
+                name: "failed_below",
+                value,
+                expected,
+            } => invalid("runs.failed_below".into(), value, expected),
             mlprobe_core::TrainError::OutOfRange { name, value, expected } => {
                 invalid(format!("training.{name}"), value, expected)
             }
             other => invalid("training".into(), String::new(), &other.to_string()),
         })?;
 
-        let r = self.runs;
         if r.seeds == 0 || r.seeds > 100_000 {
             return Err(invalid("runs.seeds".into(), r.seeds.to_string(), "1 ..= 100000"));
         }
@@ -323,13 +317,6 @@ impl ExperimentFile {
                 "runs.quick_seeds".into(),
                 r.quick_seeds.to_string(),
                 "1 ..= 100000",
-            ));
-        }
-        if !(0.0..=100.0).contains(&r.failed_below) {
-            return Err(invalid(
-                "runs.failed_below".into(),
-                r.failed_below.to_string(),
-                "a percentage in 0 ..= 100",
             ));
         }
 
@@ -457,8 +444,10 @@ impl ExperimentFile {
         }
 
         for (i, p) in self.probes.iter().enumerate() {
-            p.check()
-                .map_err(|(k, value, expected)| invalid(format!("probes[{i}].{k}"), value, &expected))?;
+            p.check(&registry).map_err(|e| ConfigError::Invalid {
+                path: path.to_path_buf(),
+                invalid: e.within(&format!("probes[{i}]")),
+            })?;
         }
 
         Ok(Experiment {
@@ -472,6 +461,7 @@ impl ExperimentFile {
             tasks,
             probes: self.probes,
             map: self.map,
+            registry,
         })
     }
 }

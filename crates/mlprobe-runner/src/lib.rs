@@ -1,27 +1,47 @@
 //! Experiment runner of mlprobe: reads experiment files, trains every task
 //! over many seeds in parallel, evaluates every probe on every model, and
-//! writes `results.csv` and `summary.json` (the contract of SPEC section 7).
+//! writes `results.csv`, `medians.csv` and `summary.json` (see
+//! `docs/methods.md` for what they hold).
+//!
+//! The modules form layers, each using only those above it:
+//! 1. [`seed`], [`stats`], [`errors`]: leaves;
+//! 2. [`registry`]: probe kinds by name, open to probes defined anywhere;
+//! 3. [`sweep`]: `[[probes]]` entries expanded into [`SweepPoint`]s;
+//! 4. [`config`]: experiment files checked into an [`Experiment`];
+//! 5. [`cache`] (model and unit keys and paths), [`data`] (task loading),
+//!    [`evaluate`] (sweeps on one network), [`output`] (rows and files);
+//! 6. [`models`] (train or load), then [`units`] (one task and seed);
+//! 7. [`complexity`], [`resonance`]: analyses over the units;
+//! 8. [`run`]: plan, compute the units in parallel, write; [`table`]: text.
 //!
 //! `cargo xtask reproduce` is a thin command line over [`run_experiment`];
-//! tests drive the same code.
+//! tests and other crates drive the same code.
 
+pub mod cache;
 pub mod complexity;
 pub mod config;
+pub mod data;
+pub mod errors;
+pub mod evaluate;
+pub mod models;
 pub mod output;
-pub mod probes;
+pub mod registry;
 pub mod resonance;
 pub mod run;
+pub mod seed;
 pub mod stats;
+pub mod sweep;
 pub mod table;
+pub mod units;
 
 pub use complexity::ComplexityMap;
-pub use config::{ConfigError, DataSource, Experiment, TaskSpec};
+pub use config::{DataSource, Experiment, TaskSpec};
+pub use errors::{ConfigError, InvalidKey, RegistryError, RunError, error_chain};
+pub use evaluate::{PointResult, evaluate_sweep, evaluate_sweep_on, evaluate_sweep_plain, evaluate_sweep_with};
 pub use output::{CSV_HEADER, Medians, Row, Summary, TaskSummary, UnitResult};
-pub use probes::{Grid, ProbeKind, ProbeSpec, REGISTRY, StageSpec, SweepPoint, probe_kind};
+pub use registry::{BuildError, ProbeKind, Registry};
 pub use resonance::Resonance;
-pub use run::{
-    ExperimentRun, PointResult, RunOptions, evaluate_sweep, evaluate_sweep_on, evaluate_sweep_plain,
-    evaluate_sweep_with, run_experiment, run_experiment_with,
-};
+pub use run::{ExperimentRun, RunOptions, run_experiment, run_experiment_with};
 pub use stats::{Quartiles, quantile, spearman};
+pub use sweep::{Grid, ProbeSpec, StageSpec, SweepPoint};
 pub use table::{medians_table, summary_table};

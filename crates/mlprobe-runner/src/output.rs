@@ -5,10 +5,11 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use mlprobe_core::RunStatus;
-use mlprobe_core::store::atomic_write;
+use mlprobe_graph::store::atomic_write;
 use serde::Serialize;
 
 use crate::config::Experiment;
+use crate::errors::RunError;
 use crate::stats::Quartiles;
 
 /// The header of `results.csv`, fixed by the output contract.
@@ -206,45 +207,69 @@ impl Medians {
         Self { tasks, lines }
     }
 
-    /// The CSV text: `probe,strategy,level,signed,<task>...`.
-    pub fn csv(&self) -> Vec<u8> {
-        let mut out = format!("probe,strategy,level,signed,{}\n", self.tasks.join(","));
-        for ((probe, strategy, level, signed), medians) in &self.lines {
-            let cells: Vec<String> = medians
-                .iter()
-                .map(|m| m.map(|v| v.to_string()).unwrap_or_default())
-                .collect();
-            out.push_str(&format!("{probe},{strategy},{level},{signed},{}\n", cells.join(",")));
-        }
-        out.into_bytes()
+    /// The CSV text: `probe,strategy,level,signed,<task>...`, a median per
+    /// task (empty where no seed trained).
+    pub fn csv(&self) -> Result<Vec<u8>, csv::Error> {
+        let header = ["probe", "strategy", "level", "signed"]
+            .into_iter()
+            .map(str::to_string)
+            .chain(self.tasks.iter().cloned());
+        csv_records(std::iter::once(header.collect()).chain(self.lines.iter().map(
+            |((probe, strategy, level, signed), medians)| {
+                [probe.clone(), strategy.clone(), level.to_string(), signed.to_string()]
+                    .into_iter()
+                    .chain(medians.iter().map(|m| m.map(|v| v.to_string()).unwrap_or_default()))
+                    .collect()
+            },
+        )))
     }
 }
 
+/// CSV text of records given as text, the first being the header.
+pub fn csv_records(records: impl IntoIterator<Item = Vec<String>>) -> Result<Vec<u8>, csv::Error> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    for record in records {
+        w.write_record(&record)?;
+    }
+    w.into_inner().map_err(|e| e.into_error().into())
+}
+
 /// The CSV text of the rows, header first.
-pub fn csv_text(rows: &[Row]) -> anyhow::Result<Vec<u8>> {
+pub fn csv_text(rows: &[Row]) -> Result<Vec<u8>, csv::Error> {
+    if rows.is_empty() {
+        return Ok(format!("{CSV_HEADER}\n").into_bytes());
+    }
     let mut w = csv::Writer::from_writer(Vec::new());
     for row in rows {
         w.serialize(row)?;
     }
-    if rows.is_empty() {
-        return Ok(format!("{CSV_HEADER}\n").into_bytes());
-    }
-    Ok(w.into_inner()?)
+    w.into_inner().map_err(|e| e.into_error().into())
+}
+
+/// Writes CSV text, or says why it could not be encoded.
+pub fn write_csv(path: &Path, text: Result<Vec<u8>, csv::Error>) -> Result<(), RunError> {
+    let bytes = text.map_err(|e| RunError::Encode {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    })?;
+    Ok(atomic_write(path, &bytes)?)
 }
 
 /// Writes `results.csv`, `medians.csv` and `summary.json` into `dir`, each atomically.
-pub fn write_outputs(dir: &Path, rows: &[Row], medians: &Medians, summary: &Summary) -> anyhow::Result<()> {
-    atomic_write(&dir.join("results.csv"), &csv_text(rows)?)?;
-    atomic_write(&dir.join("medians.csv"), &medians.csv())?;
+pub fn write_outputs(dir: &Path, rows: &[Row], medians: &Medians, summary: &Summary) -> Result<(), RunError> {
+    write_csv(&dir.join("results.csv"), csv_text(rows))?;
+    write_csv(&dir.join("medians.csv"), medians.csv())?;
     write_json(&dir.join("summary.json"), summary)
 }
 
 /// Writes `value` as pretty JSON with a final newline, atomically.
-pub fn write_json<T: Serialize + ?Sized>(path: &Path, value: &T) -> anyhow::Result<()> {
-    let mut json = serde_json::to_vec_pretty(value)?;
+pub fn write_json<T: Serialize + ?Sized>(path: &Path, value: &T) -> Result<(), RunError> {
+    let mut json = serde_json::to_vec_pretty(value).map_err(|e| RunError::Encode {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    })?;
     json.push(b'\n');
-    atomic_write(path, &json)?;
-    Ok(())
+    Ok(atomic_write(path, &json)?)
 }
 
 #[cfg(test)]

@@ -1,23 +1,23 @@
-//! Stochastic resonance of binarized networks (SPEC 4): the noise level at
+//! Stochastic resonance of binarized networks: the noise level at
 //! which a binarized network is most accurate, the gain over no noise, and
 //! which weights changed sign there, by quantile of `|w|`.
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use anyhow::Context;
 use mlprobe_binarize::{Binarize, sign};
-use mlprobe_core::store::load_model;
-use mlprobe_core::{Evaluator, Perturbation, RunStatus, probe_rng};
-use mlprobe_noise::{NoiseKind, NoiseParams};
+use mlprobe_core::RunStatus;
+use mlprobe_graph::store::load_model;
+use mlprobe_graph::{Evaluator, Perturbation, WeightStack, probe_rng};
 use mlprobe_tasks::Task;
 use serde::Serialize;
 
+use crate::cache::model_path;
 use crate::config::Experiment;
+use crate::errors::RunError;
 use crate::output::{UnitResult, write_json};
-use crate::probes::SweepPoint;
-use crate::run::model_path;
 use crate::stats::Quartiles;
+use crate::sweep::SweepPoint;
 
 /// Number of `|w|` quantile bins (deciles).
 pub const BINS: usize = 10;
@@ -71,7 +71,7 @@ pub struct Resonance {
 
 /// For each trained weight, whether its sign differs in `noisy`, binned by
 /// the rank of `|w|` within its layer.
-fn flips_by_decile(trained: &mlprobe_core::WeightStack, noisy: &mlprobe_core::WeightStack) -> (usize, Vec<f64>) {
+fn flips_by_decile(trained: &WeightStack, noisy: &WeightStack) -> (usize, Vec<f64>) {
     let mut counts = vec![0usize; BINS];
     for (a, b) in trained.layers.iter().zip(&noisy.layers) {
         let mut order: Vec<usize> = (0..a.weights.len()).collect();
@@ -98,7 +98,7 @@ pub fn analyse(
     tasks: &[Task],
     units: &[UnitResult],
     points: &[SweepPoint],
-) -> anyhow::Result<Option<Resonance>> {
+) -> Result<Option<Resonance>, RunError> {
     // Row index (points are rows 1..) of every signed pure-noise point, by kind.
     let mut by_kind: BTreeMap<String, Vec<(usize, f64)>> = BTreeMap::new();
     for (i, p) in points.iter().enumerate() {
@@ -113,9 +113,15 @@ pub fn analyse(
     for u in units.iter().filter(|u| u.status == RunStatus::Trained) {
         let spec = &exp.tasks[u.task];
         let path = model_path(out, exp, spec, u.seed);
-        let (net, _) = load_model(&path).with_context(|| format!("resonance analysis needs {}", path.display()))?;
+        let (net, _) = load_model(&path).map_err(|source| RunError::Analysis {
+            analysis: "the resonance analysis",
+            dataset: spec.dataset.clone(),
+            label: spec.label.clone(),
+            seed: u.seed,
+            source,
+        })?;
         let eval = Evaluator::new(&tasks[u.task].test);
-        let baseline = eval.accuracy(&Binarize.apply(&net, &mut probe_rng(0)));
+        let baseline = eval.accuracy(&Binarize::SIGN.apply(&net, &mut probe_rng(0)));
         for (kind, rows) in &by_kind {
             let (best_row, best_level) = rows
                 .iter()
@@ -129,12 +135,11 @@ pub fn analyse(
                 })
                 .expect("non-empty");
             let best_accuracy = u.rows[best_row].accuracy;
-            // The first draw at the best level, as the sweep made it: the
-            // noise stage draws first, binarization draws nothing.
+            // The first draw at the best level, as the sweep made it (the
+            // signed variant binarizes that draw, drawing nothing more).
             let point = &points[best_row - 1];
-            let mut rng = probe_rng(point.draw_seed(u.seed, 0));
-            let noise = NoiseParams::new(NoiseKind::parse(kind).expect("registered kind"), best_level).check()?;
-            let (flips, flip_shares) = flips_by_decile(&net, &noise.apply(&net, &mut rng));
+            let noisy = point.base.apply(&net, &mut probe_rng(point.draw_seed(u.seed, 0)));
+            let (flips, flip_shares) = flips_by_decile(&net, &noisy);
             out_units.push(ResonanceUnit {
                 task: u.task,
                 seed: u.seed,
@@ -173,14 +178,14 @@ pub fn analyse(
 }
 
 /// Writes `resonance.json` into the experiment's folder, atomically.
-pub fn write(dir: &Path, resonance: &Resonance) -> anyhow::Result<()> {
+pub fn write(dir: &Path, resonance: &Resonance) -> Result<(), RunError> {
     write_json(&dir.join("resonance.json"), resonance)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use mlprobe_core::{Activation, Layer, WeightStack};
+    use mlprobe_graph::{Activation, Layer};
 
     #[test]
     fn flips_are_binned_by_magnitude_rank() {

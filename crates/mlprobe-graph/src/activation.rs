@@ -1,32 +1,35 @@
 //! Hidden-layer activation functions.
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-/// The activation applied after every hidden layer (never after the output layer).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Activation {
-    /// Hyperbolic tangent.
-    Tanh,
-    /// Rectified linear unit.
-    Relu,
-    /// Logistic sigmoid.
-    Sigmoid,
-    /// No activation: the network is linear.
-    Identity,
+crate::named_enum! {
+    /// The activation applied after every hidden layer (never after the output layer).
+    pub enum Activation("activation") {
+        /// Hyperbolic tangent.
+        Tanh => "tanh",
+        /// Rectified linear unit.
+        Relu => "relu",
+        /// Logistic sigmoid.
+        Sigmoid => "sigmoid",
+        /// No activation: the network is linear.
+        Identity => "identity",
+    }
+}
+
+impl Serialize for Activation {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.name())
+    }
+}
+
+impl<'de> Deserialize<'de> for Activation {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let name = String::deserialize(d)?;
+        name.parse().map_err(serde::de::Error::custom)
+    }
 }
 
 impl Activation {
-    /// The name used in configuration files.
-    pub fn name(self) -> &'static str {
-        match self {
-            Activation::Tanh => "tanh",
-            Activation::Relu => "relu",
-            Activation::Sigmoid => "sigmoid",
-            Activation::Identity => "identity",
-        }
-    }
-
     /// Applies the activation to every value in place.
     pub fn apply_in_place(self, values: &mut [f32]) {
         match self {
@@ -62,10 +65,4 @@ pub fn tanh(x: f32) -> f32 {
     let p = ALPHA[1..].iter().fold(ALPHA[0], |p, a| p * c2 + a) * c;
     let q = BETA[1..].iter().fold(BETA[0], |q, b| q * c2 + b);
     if x.abs() < 4e-4 { x } else { p / q }
-}
-
-impl std::fmt::Display for Activation {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.name())
-    }
 }

@@ -19,7 +19,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::activation::Activation;
-use crate::errors::StoreError;
+use crate::errors::{EdgeListError, StoreError};
 use crate::weights::{Layer, WeightStack};
 
 const MAGIC: &str = "mlprobe-model 1";
@@ -140,26 +140,36 @@ pub fn edge_list(layer: &Layer, l: usize) -> String {
 
 /// Parses an edge list in the reference's format into a layer with zero biases;
 /// missing edges are zero weights.
-pub fn parse_edge_list(text: &str) -> Result<Layer, String> {
+pub fn parse_edge_list(text: &str) -> Result<Layer, EdgeListError> {
     let mut lines = text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty());
-    let (_, header) = lines.next().ok_or("empty edge list")?;
+    let (_, header) = lines.next().ok_or(EdgeListError::Empty)?;
+    let bad_header = || EdgeListError::Header(header.to_string());
     let dims: Vec<usize> = header
         .split_whitespace()
-        .map(|t| t.parse().map_err(|_| format!("header `{header}` is not `n_in n_out`")))
+        .map(|t| t.parse().map_err(|_| bad_header()))
         .collect::<Result<_, _>>()?;
     let [n_in, n_out] = dims[..] else {
-        return Err(format!("header `{header}` is not `n_in n_out`"));
+        return Err(bad_header());
     };
     let mut weights = vec![0.0f32; n_in * n_out];
     for (no, line) in lines {
-        let err = || format!("line {}: `{line}` is not `L<l>_<j> L<l+1>_<i> <weight>`", no + 1);
+        let err = || EdgeListError::Line {
+            line: no + 1,
+            text: line.to_string(),
+        };
         let parts: Vec<&str> = line.split_whitespace().collect();
         let [from, to, w] = parts[..] else { return Err(err()) };
         let node = |s: &str| s.rsplit_once('_').and_then(|(_, n)| n.parse::<usize>().ok());
         let (j, i) = (node(from).ok_or_else(err)?, node(to).ok_or_else(err)?);
         let w: f32 = w.parse().map_err(|_| err())?;
         if j >= n_in || i >= n_out {
-            return Err(format!("line {}: edge {j} -> {i} outside {n_in} x {n_out}", no + 1));
+            return Err(EdgeListError::OutOfRange {
+                line: no + 1,
+                from: j,
+                to: i,
+                n_in,
+                n_out,
+            });
         }
         weights[j * n_out + i] = w;
     }

@@ -1,9 +1,9 @@
-//! The probe registry, where names in experiment files become perturbations,
-//! and the expansion of `[[probes]]` entries into sweep points.
+//! The expansion of `[[probes]]` entries into sweep points, through the
+//! probe kinds of a [`Registry`].
 //!
 //! ```toml
 //! [[probes]]
-//! probe = "prune"                                  # a name in REGISTRY
+//! probe = "prune"                                  # a name in the registry
 //! strategies = ["smallest", "random", "largest"]   # default: all of the probe's
 //! levels = [0.0, 0.5, 0.9]                         # or { from = 0, to = 1, points = 30 }
 //! quick_levels = [0.0, 0.9]                        # with --quick (default: levels)
@@ -21,90 +21,12 @@
 use std::sync::Arc;
 
 use mlprobe_binarize::Binarize;
-use mlprobe_core::{Chain, Magnitude, Perturbation};
-use mlprobe_flip::FlipParams;
-use mlprobe_noise::{NoiseKind, NoiseParams};
-use mlprobe_prune::PruneParams;
-use mlprobe_randomize::{NullModel, RandomizeParams};
+use mlprobe_graph::{Chain, Perturbation};
 use serde::Deserialize;
 
-/// A probe an experiment file can name.
-pub struct ProbeKind {
-    /// The name in experiment files and in the `probe` column.
-    pub name: &'static str,
-    /// Its strategies; empty for a probe without (written `none`).
-    pub strategies: &'static [&'static str],
-    /// Whether it takes a level (fraction or noise level).
-    pub takes_level: bool,
-    /// Whether its output is already binarized (its rows are `signed`).
-    pub binarizes: bool,
-    /// Whether a higher level extends the random choices of a lower one
-    /// (seeded alike): pruning and flipping. Its curves share one seed.
-    pub nested: bool,
-    /// Builds the perturbation for a strategy and level, or says why not.
-    pub build: fn(strategy: &str, level: f64) -> Result<Box<dyn Perturbation>, String>,
-}
-
-fn magnitude(s: &str) -> Magnitude {
-    Magnitude::parse(s).expect("strategy checked against the registry")
-}
-
-fn boxed<P: Perturbation + 'static, E: ToString>(p: Result<P, E>) -> Result<Box<dyn Perturbation>, String> {
-    p.map(|p| Box::new(p) as Box<dyn Perturbation>)
-        .map_err(|e| e.to_string())
-}
-
-const MAGNITUDES: &[&str] = &["smallest", "random", "largest"];
-
-/// Every probe an experiment file can name: the one place that maps names
-/// to perturbations. A new probe crate adds one entry here.
-pub const REGISTRY: &[ProbeKind] = &[
-    ProbeKind {
-        name: "binarize",
-        strategies: &[],
-        takes_level: false,
-        binarizes: true,
-        nested: false,
-        build: |_, _| Ok(Box::new(Binarize)),
-    },
-    ProbeKind {
-        name: "prune",
-        strategies: MAGNITUDES,
-        takes_level: true,
-        binarizes: false,
-        nested: true,
-        build: |s, level| boxed(PruneParams::new(level, magnitude(s)).check()),
-    },
-    ProbeKind {
-        name: "noise",
-        strategies: &["gaussian", "uniform", "multiplicative", "relative"],
-        takes_level: true,
-        binarizes: false,
-        nested: false,
-        build: |s, level| boxed(NoiseParams::new(NoiseKind::parse(s).expect("checked"), level).check()),
-    },
-    ProbeKind {
-        name: "flip",
-        strategies: MAGNITUDES,
-        takes_level: true,
-        binarizes: false,
-        nested: true,
-        build: |s, level| boxed(FlipParams::new(level, magnitude(s)).check()),
-    },
-    ProbeKind {
-        name: "randomize",
-        strategies: &["A", "B", "C", "D", "E", "F", "G"],
-        takes_level: false,
-        binarizes: false,
-        nested: false,
-        build: |s, _| boxed(NullModel::parse(s).and_then(|m| RandomizeParams::new(m).check())),
-    },
-];
-
-/// Looks a probe up by name.
-pub fn probe_kind(name: &str) -> Option<&'static ProbeKind> {
-    REGISTRY.iter().find(|k| k.name == name)
-}
+use crate::errors::InvalidKey;
+use crate::registry::{ProbeKind, Registry};
+use crate::seed::derive_seed;
 
 /// A grid of levels: a list, or evenly spaced points (linear, or in log2).
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -241,6 +163,10 @@ pub struct SweepPoint {
     /// one (pruning and flipping): the draws of a curve then share one seed
     /// across levels, and consecutive levels differ in few entries.
     pub nested: bool,
+    /// What the point's numbers depend on besides its key: the probe kinds
+    /// and versions of its stages (`noise@1+prune@1`), or the
+    /// perturbation's name for a point made by hand. Part of unit fingerprints.
+    pub identity: String,
 }
 
 impl SweepPoint {
@@ -252,6 +178,7 @@ impl SweepPoint {
     /// As [`SweepPoint::new`], with a perturbation shared with other points.
     pub fn shared(probe: &str, strategy: &str, level: f64, signed: bool, base: Arc<dyn Perturbation>) -> Self {
         Self {
+            identity: base.name(),
             probe: probe.to_string(),
             strategy: strategy.to_string(),
             level,
@@ -267,7 +194,7 @@ impl SweepPoint {
     /// `binarize_after`.
     pub fn perturbation(&self) -> Box<dyn Perturbation> {
         if self.binarize_after {
-            Box::new(Chain(vec![Box::new(self.base.clone()), Box::new(Binarize)]))
+            Box::new(Chain(vec![Box::new(self.base.clone()), Box::new(Binarize::SIGN)]))
         } else {
             Box::new(self.base.clone())
         }
@@ -297,7 +224,7 @@ impl SweepPoint {
 
     /// The seed of draw `draw` of this point in the unit of seed `unit_seed`.
     pub fn draw_seed(&self, unit_seed: u64, draw: usize) -> u64 {
-        crate::run::derive_seed(&format!("{unit_seed}/{}/{draw}", self.seed_key()))
+        derive_seed(&format!("{unit_seed}/{}/{draw}", self.seed_key()))
     }
 
     /// The curve this point belongs to (see `mlprobe_core::SweepEvaluator`):
@@ -317,7 +244,7 @@ impl SweepPoint {
 /// One instantiated stage: its label parts and perturbation.
 #[derive(Clone)]
 struct Stage {
-    probe: &'static str,
+    kind: ProbeKind,
     strategy: String,
     /// The level, `None` for a probe that takes none.
     level: Option<f64>,
@@ -334,25 +261,23 @@ impl Stage {
     }
 }
 
-type CheckError = (String, String, String);
-
-fn strategies_of(kind: &ProbeKind, given: &Option<Vec<String>>, key: &str) -> Result<Vec<String>, CheckError> {
+fn strategies_of(kind: &ProbeKind, given: &Option<Vec<String>>, key: &str) -> Result<Vec<String>, InvalidKey> {
     match given {
-        None if kind.strategies.is_empty() => Ok(vec!["none".to_string()]),
-        None => Ok(kind.strategies.iter().map(|s| s.to_string()).collect()),
-        Some(_) if kind.strategies.is_empty() => Err((
-            key.to_string(),
+        None if kind.strategies().is_empty() => Ok(vec!["none".to_string()]),
+        None => Ok(kind.strategies().to_vec()),
+        Some(_) if kind.strategies().is_empty() => Err(InvalidKey::new(
+            key,
             format!("{given:?}"),
-            format!("nothing: `{}` has no strategies", kind.name),
+            format!("nothing: `{}` has no strategies", kind.name()),
         )),
-        Some(list) if list.is_empty() => Err((key.to_string(), "[]".into(), "at least one strategy".into())),
+        Some(list) if list.is_empty() => Err(InvalidKey::new(key, "[]", "at least one strategy")),
         Some(list) => {
             for s in list {
-                if !kind.strategies.contains(&s.as_str()) {
-                    return Err((
-                        key.to_string(),
+                if !kind.strategies().contains(s) {
+                    return Err(InvalidKey::new(
+                        key,
                         format!("{s:?}"),
-                        format!("one of {}", kind.strategies.join(", ")),
+                        format!("one of {}", kind.strategies().join(", ")),
                     ));
                 }
             }
@@ -361,32 +286,25 @@ fn strategies_of(kind: &ProbeKind, given: &Option<Vec<String>>, key: &str) -> Re
     }
 }
 
-fn kind_of(name: &str, key: &str) -> Result<&'static ProbeKind, CheckError> {
-    probe_kind(name).ok_or_else(|| {
-        let known: Vec<&str> = REGISTRY.iter().map(|k| k.name).collect();
-        (
-            key.to_string(),
-            format!("{name:?}"),
-            format!("one of {}", known.join(", ")),
-        )
+fn kind_of<'r>(registry: &'r Registry, name: &str, key: &str) -> Result<&'r ProbeKind, InvalidKey> {
+    registry.get(name).ok_or_else(|| {
+        let known: Vec<&str> = registry.kinds().iter().map(|k| k.name()).collect();
+        InvalidKey::new(key, format!("{name:?}"), format!("one of {}", known.join(", ")))
     })
 }
 
 /// All instantiations of a stage (strategy x level), or an error naming the key.
-fn expand_stage(
-    kind: &'static ProbeKind,
-    strategies: &[String],
-    levels: &[f64],
-    key: &str,
-) -> Result<Vec<Stage>, CheckError> {
+fn expand_stage(kind: &ProbeKind, strategies: &[String], levels: &[f64], key: &str) -> Result<Vec<Stage>, InvalidKey> {
     let mut out = Vec::new();
     for s in strategies {
         for &level in levels {
-            let perturbation = (kind.build)(s, level).map_err(|e| (key.to_string(), level.to_string(), e))?;
+            let perturbation = kind
+                .build(s, level)
+                .map_err(|e| InvalidKey::new(key, level.to_string(), e.to_string()))?;
             out.push(Stage {
-                probe: kind.name,
+                kind: kind.clone(),
                 strategy: s.clone(),
-                level: kind.takes_level.then_some(level),
+                level: kind.takes_level().then_some(level),
                 perturbation: Arc::from(perturbation),
             });
         }
@@ -394,23 +312,23 @@ fn expand_stage(
     Ok(out)
 }
 
-fn fixed_stages(specs: &[StageSpec], key: &str) -> Result<Vec<Vec<Stage>>, CheckError> {
+fn fixed_stages(registry: &Registry, specs: &[StageSpec], key: &str) -> Result<Vec<Vec<Stage>>, InvalidKey> {
     specs
         .iter()
         .enumerate()
         .map(|(i, st)| {
             let key = format!("{key}[{i}]");
-            let kind = kind_of(&st.probe, &format!("{key}.probe"))?;
+            let kind = kind_of(registry, &st.probe, &format!("{key}.probe"))?;
             let strategies = strategies_of(kind, &st.strategies, &format!("{key}.strategies"))?;
-            let levels = match (&st.levels, kind.takes_level) {
+            let levels = match (&st.levels, kind.takes_level()) {
                 (Some(l), true) if !l.is_empty() => l.clone(),
                 (None, false) => vec![0.0],
-                (_, true) => return Err((format!("{key}.levels"), "missing".into(), "a list of levels".into())),
+                (_, true) => return Err(InvalidKey::new(format!("{key}.levels"), "missing", "a list of levels")),
                 (Some(l), false) => {
-                    return Err((
+                    return Err(InvalidKey::new(
                         format!("{key}.levels"),
                         format!("{l:?}"),
-                        format!("nothing: `{}` takes no level", kind.name),
+                        format!("nothing: `{}` takes no level", kind.name()),
                     ));
                 }
             };
@@ -435,10 +353,10 @@ fn product(lists: &[Vec<Stage>]) -> Vec<Vec<Stage>> {
 }
 
 impl ProbeSpec {
-    /// The sweep points of this entry (`quick`: the coarse grid), or an
-    /// error `(key, value, expected)` naming what is invalid.
-    pub fn try_points(&self, quick: bool) -> Result<Vec<SweepPoint>, CheckError> {
-        let kind = kind_of(&self.probe, "probe")?;
+    /// The sweep points of this entry (`quick`: the coarse grid) with the
+    /// probes of `registry`, or the key that is invalid (relative to the entry).
+    pub fn points(&self, registry: &Registry, quick: bool) -> Result<Vec<SweepPoint>, InvalidKey> {
+        let kind = kind_of(registry, &self.probe, "probe")?;
         let strategies = strategies_of(kind, &self.strategies, "strategies")?;
         let grid_key = if quick && self.quick_levels.is_some() {
             "quick_levels"
@@ -450,36 +368,36 @@ impl ProbeSpec {
         } else {
             self.levels.as_ref()
         };
-        let levels = match (grid, kind.takes_level) {
+        let levels = match (grid, kind.takes_level()) {
             (Some(g), true) => {
-                g.check().map_err(|e| (grid_key.to_string(), format!("{g:?}"), e))?;
+                g.check().map_err(|e| InvalidKey::new(grid_key, format!("{g:?}"), e))?;
                 g.values()
             }
-            (None, true) => return Err(("levels".into(), "missing".into(), "a list or range of levels".into())),
+            (None, true) => return Err(InvalidKey::new("levels", "missing", "a list or range of levels")),
             (None, false) => vec![0.0],
             (Some(g), false) => {
-                return Err((
-                    grid_key.into(),
+                return Err(InvalidKey::new(
+                    grid_key,
                     format!("{g:?}"),
-                    format!("nothing: `{}` takes no level", kind.name),
+                    format!("nothing: `{}` takes no level", kind.name()),
                 ));
             }
         };
         if self.signed.is_empty() {
-            return Err(("signed".into(), "[]".into(), "[false], [true] or [false, true]".into()));
+            return Err(InvalidKey::new("signed", "[]", "[false], [true] or [false, true]"));
         }
-        if kind.binarizes && self.signed.contains(&true) {
-            return Err((
-                "signed".into(),
+        if kind.binarizes() && self.signed.contains(&true) {
+            return Err(InvalidKey::new(
+                "signed",
                 format!("{:?}", self.signed),
-                format!("[false]: `{}` is binarized already", kind.name),
+                format!("[false]: `{}` is binarized already", kind.name()),
             ));
         }
         if self.draws == 0 || self.draws > 10_000 {
-            return Err(("draws".into(), self.draws.to_string(), "1 ..= 10000".into()));
+            return Err(InvalidKey::new("draws", self.draws.to_string(), "1 ..= 10000"));
         }
-        let before = fixed_stages(&self.before, "before")?;
-        let after = fixed_stages(&self.after, "after")?;
+        let before = fixed_stages(registry, &self.before, "before")?;
+        let after = fixed_stages(registry, &self.after, "after")?;
         let main = expand_stage(kind, &strategies, &levels, grid_key)?;
 
         let mut points = Vec::new();
@@ -492,7 +410,8 @@ impl ProbeSpec {
                 .chain(after.iter().cloned())
                 .collect();
             for stages in product(&lists) {
-                let probe = stages.iter().map(|s| s.probe).collect::<Vec<_>>().join("+");
+                let probe = stages.iter().map(|s| s.kind.name()).collect::<Vec<_>>().join("+");
+                let identity = stages.iter().map(|s| s.kind.identity()).collect::<Vec<_>>().join("+");
                 let strategy = stages
                     .iter()
                     .enumerate()
@@ -512,9 +431,10 @@ impl ProbeSpec {
                 for &signed in &self.signed {
                     let level = m.level.unwrap_or(0.0);
                     let mut point = SweepPoint::shared(&probe, &strategy, level, signed, chain.clone());
-                    point.signed = signed || kind.binarizes;
+                    point.signed = signed || kind.binarizes();
+                    point.identity = identity.clone();
                     // Later stages draw anew at every level, which would break the nesting.
-                    point.nested = kind.nested && self.after.is_empty();
+                    point.nested = kind.is_nested() && self.after.is_empty();
                     points.push(point.with_draws(self.draws));
                 }
             }
@@ -522,16 +442,11 @@ impl ProbeSpec {
         Ok(points)
     }
 
-    /// Checks the entry in both grids; on error returns `(key, value, expected)`.
-    pub fn check(&self) -> Result<(), CheckError> {
-        self.try_points(false)?;
-        self.try_points(true)?;
+    /// Checks the entry in both grids.
+    pub fn check(&self, registry: &Registry) -> Result<(), InvalidKey> {
+        self.points(registry, false)?;
+        self.points(registry, true)?;
         Ok(())
-    }
-
-    /// The sweep points of this entry; empty for an invalid entry (see [`ProbeSpec::check`]).
-    pub fn points(&self, quick: bool) -> Vec<SweepPoint> {
-        self.try_points(quick).unwrap_or_default()
     }
 }
 
@@ -541,6 +456,10 @@ mod tests {
 
     fn spec(text: &str) -> ProbeSpec {
         toml::from_str(text).unwrap()
+    }
+
+    fn expand(spec: &ProbeSpec, quick: bool) -> Vec<SweepPoint> {
+        spec.points(&Registry::builtin(), quick).unwrap()
     }
 
     #[test]
@@ -565,17 +484,17 @@ mod tests {
     #[test]
     fn a_sweep_expands_strategies_levels_and_variants() {
         let s = spec("probe = \"prune\"\nlevels = [0.0, 0.5]\nquick_levels = [0.5]\nsigned = [false, true]");
-        let points = s.points(false);
+        let points = expand(&s, false);
         assert_eq!(points.len(), 3 * 2 * 2);
         assert_eq!(points[0].key(), "prune/smallest/0/false");
         assert_eq!(points[1].key(), "prune/smallest/0/true");
-        assert_eq!(s.points(true).len(), 3 * 2);
+        assert_eq!(expand(&s, true).len(), 3 * 2);
         assert_eq!(points.iter().filter(|p| p.draws > 1).count(), 0);
     }
 
     #[test]
     fn binarize_is_one_signed_point() {
-        let points = spec("probe = \"binarize\"").points(false);
+        let points = expand(&spec("probe = \"binarize\""), false);
         assert_eq!(points.len(), 1);
         assert_eq!(points[0].key(), "binarize/none/0/true");
     }
@@ -587,7 +506,7 @@ mod tests {
              before = [{ probe = \"noise\", strategies = [\"gaussian\"], levels = [0.01, 0.1] }]\n\
              after = [{ probe = \"randomize\", strategies = [\"B\", \"G\"] }]",
         );
-        let keys: Vec<String> = s.points(false).iter().map(|p| p.key()).collect();
+        let keys: Vec<String> = expand(&s, false).iter().map(|p| p.key()).collect();
         assert_eq!(
             keys,
             [
@@ -597,7 +516,8 @@ mod tests {
                 "noise+prune+randomize/gaussian@0.1+smallest+G/0.5/false",
             ]
         );
-        assert!(s.points(false).iter().all(|p| p.draws == 3));
+        assert!(expand(&s, false).iter().all(|p| p.draws == 3));
+        assert_eq!(expand(&s, false)[0].identity, "noise@1+prune@1+randomize@1");
     }
 
     #[test]
@@ -626,9 +546,9 @@ mod tests {
             ),
         ];
         for (text, key, expected) in cases {
-            let (k, v, e) = spec(text).check().unwrap_err();
-            assert_eq!(k, key, "{text}");
-            assert!(format!("{v} {e}").contains(expected), "{text}: {v} {e}");
+            let err = spec(text).check(&Registry::builtin()).unwrap_err();
+            assert_eq!(err.key, key, "{text}");
+            assert!(err.to_string().contains(expected), "{text}: {err}");
         }
     }
 }

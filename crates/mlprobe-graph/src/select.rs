@@ -1,38 +1,18 @@
 //! Choosing which entries of a weight vector a probe acts on.
 
-use rand::{Rng, RngExt, SeedableRng};
-use serde::{Deserialize, Serialize};
-
 use crate::perturb::ProbeRng;
+use rand::{Rng, RngExt, SeedableRng};
 
-/// Which entries to choose: by magnitude or at random.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Magnitude {
-    /// The entries of smallest `|w|` (ties: lower index first).
-    Smallest,
-    /// The entries of largest `|w|` (ties: lower index first).
-    Largest,
-    /// Entries drawn uniformly at random without replacement.
-    Random,
-}
-
-impl Magnitude {
-    /// All strategies, in the order of the paper's figures.
-    pub const ALL: [Magnitude; 3] = [Magnitude::Smallest, Magnitude::Random, Magnitude::Largest];
-
-    /// The name used in configuration files and outputs.
-    pub fn name(self) -> &'static str {
-        match self {
-            Magnitude::Smallest => "smallest",
-            Magnitude::Largest => "largest",
-            Magnitude::Random => "random",
-        }
-    }
-
-    /// Parses a name written by [`Magnitude::name`].
-    pub fn parse(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|m| m.name() == name)
+crate::named_enum! {
+    /// Which entries of a weight vector a probe acts on: those of smallest
+    /// or largest magnitude, or entries drawn at random.
+    pub enum Selection("selection") {
+        /// The entries of smallest `|w|` (ties: lower index first).
+        Smallest => "smallest",
+        /// Entries drawn uniformly at random without replacement.
+        Random => "random",
+        /// The entries of largest `|w|` (ties: lower index first).
+        Largest => "largest",
     }
 }
 
@@ -47,11 +27,11 @@ pub fn count_of(fraction: f64, n: usize) -> usize {
 /// takes exactly one `u64` from `rng` (and only then) and chooses the first
 /// `count` entries of a random order seeded by it, so that with `rng` in the
 /// same state a larger count extends the choice of a smaller one.
-pub fn choose(values: &[f32], count: usize, by: Magnitude, rng: &mut ProbeRng) -> Vec<usize> {
+pub fn choose(values: &[f32], count: usize, by: Selection, rng: &mut ProbeRng) -> Vec<usize> {
     let n = values.len();
     let count = count.min(n);
     match by {
-        Magnitude::Random => {
+        Selection::Random => {
             let mut order = ProbeRng::seed_from_u64(rng.next_u64());
             let mut idx: Vec<usize> = (0..n).collect();
             for i in 0..count {
@@ -61,7 +41,7 @@ pub fn choose(values: &[f32], count: usize, by: Magnitude, rng: &mut ProbeRng) -
             idx.truncate(count);
             idx
         }
-        Magnitude::Smallest | Magnitude::Largest => {
+        Selection::Smallest | Selection::Largest => {
             if count == 0 {
                 return Vec::new();
             }
@@ -73,7 +53,7 @@ pub fn choose(values: &[f32], count: usize, by: Magnitude, rng: &mut ProbeRng) -
                 .enumerate()
                 .map(|(i, w)| {
                     let size = w.to_bits() & 0x7fff_ffff;
-                    let size = if by == Magnitude::Largest {
+                    let size = if by == Selection::Largest {
                         u32::MAX - size
                     } else {
                         size
@@ -106,22 +86,22 @@ mod tests {
     fn chooses_by_magnitude_with_index_ties() {
         let v = [0.5, -0.1, 0.0, 2.0, -0.5, 0.1];
         let mut rng = probe_rng(0);
-        let mut s = choose(&v, 3, Magnitude::Smallest, &mut rng);
+        let mut s = choose(&v, 3, Selection::Smallest, &mut rng);
         s.sort();
         assert_eq!(s, vec![1, 2, 5]);
-        let mut l = choose(&v, 2, Magnitude::Largest, &mut rng);
+        let mut l = choose(&v, 2, Selection::Largest, &mut rng);
         l.sort();
         assert_eq!(l, vec![0, 3]);
-        let mut tie = choose(&v, 4, Magnitude::Smallest, &mut rng);
+        let mut tie = choose(&v, 4, Selection::Smallest, &mut rng);
         tie.sort();
         assert_eq!(tie, vec![0, 1, 2, 5], "|0.5| tie goes to the lower index");
-        let mut r = choose(&v, 6, Magnitude::Random, &mut rng);
+        let mut r = choose(&v, 6, Selection::Random, &mut rng);
         r.sort();
         assert_eq!(r, (0..6).collect::<Vec<_>>());
-        let mut r = choose(&v, 6, Magnitude::Random, &mut rng);
+        let mut r = choose(&v, 6, Selection::Random, &mut rng);
         r.sort();
         assert_eq!(r, (0..6).collect::<Vec<_>>());
-        assert!(choose(&v, 0, Magnitude::Random, &mut rng).is_empty());
+        assert!(choose(&v, 0, Selection::Random, &mut rng).is_empty());
     }
 
     #[test]
@@ -129,15 +109,15 @@ mod tests {
         let v = vec![1.0f32; 1000];
         let mut previous: Vec<usize> = Vec::new();
         for count in [0, 1, 10, 400, 999, 1000] {
-            let chosen = choose(&v, count, Magnitude::Random, &mut probe_rng(3));
+            let chosen = choose(&v, count, Selection::Random, &mut probe_rng(3));
             assert_eq!(chosen.len(), count);
             assert_eq!(chosen[..previous.len()], previous[..]);
             previous = chosen;
         }
         let mut a = probe_rng(3);
         let mut b = probe_rng(3);
-        choose(&v, 10, Magnitude::Random, &mut a);
-        choose(&v, 900, Magnitude::Random, &mut b);
+        choose(&v, 10, Selection::Random, &mut a);
+        choose(&v, 900, Selection::Random, &mut b);
         assert_eq!(a.next_u64(), b.next_u64(), "one u64 taken whatever the count");
     }
 }

@@ -1,0 +1,92 @@
+//! Binarization: every weight and bias replaced by its sign.
+
+use mlprobe_graph::{Perturbation, ProbeRng, WeightStack};
+
+use crate::hyperparams::Binarize;
+
+/// The sign of `w`: `-1`, `0` or `+1` (also for `-0.0`, which stays a zero).
+pub fn sign(w: f32) -> f32 {
+    if w > 0.0 {
+        1.0
+    } else if w < 0.0 {
+        -1.0
+    } else {
+        0.0
+    }
+}
+
+impl Perturbation for Binarize {
+    fn name(&self) -> String {
+        let t = self.threshold();
+        if t == 0.0 {
+            "binarize".to_string()
+        } else {
+            format!("binarize@{t}")
+        }
+    }
+
+    fn apply(&self, net: &WeightStack, _rng: &mut ProbeRng) -> WeightStack {
+        let t = self.threshold();
+        if t == 0.0 {
+            net.map(sign)
+        } else {
+            net.map(|w| if w.abs() <= t { 0.0 } else { sign(w) })
+        }
+    }
+
+    fn is_deterministic(&self) -> bool {
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{BinarizeError, BinarizeParams};
+    use mlprobe_graph::{Activation, Layer, probe_rng};
+
+    fn net() -> WeightStack {
+        WeightStack::new(
+            Activation::Tanh,
+            vec![
+                Layer::new(2, 3, vec![0.25, -1e-9, 0.0, -0.0, 3.0, -7.5], vec![1e-30, -2.0, 0.0]),
+                Layer::new(3, 1, vec![-0.1, 0.2, 0.0], vec![0.4]),
+            ],
+        )
+    }
+
+    #[test]
+    fn signs_with_zeros_kept() {
+        let out = Binarize::SIGN.apply(&net(), &mut probe_rng(1));
+        assert_eq!(out.layers[0].weights, vec![1.0, -1.0, 0.0, 0.0, 1.0, -1.0]);
+        assert_eq!(out.layers[0].bias, vec![1.0, -1.0, 0.0]);
+        assert_eq!(out.layers[1].weights, vec![-1.0, 1.0, 0.0]);
+        assert_eq!(out.layers[1].bias, vec![1.0]);
+        assert_eq!(out.activation, Activation::Tanh);
+        assert_eq!(out.layers[0].edge_count(), net().layers[0].edge_count());
+    }
+
+    #[test]
+    fn input_untouched_and_idempotent() {
+        let original = net();
+        let copy = original.clone();
+        let once = Binarize::SIGN.apply(&original, &mut probe_rng(1));
+        assert_eq!(original, copy);
+        assert_eq!(Binarize::SIGN.apply(&once, &mut probe_rng(2)), once);
+    }
+
+    #[test]
+    fn a_threshold_ternarizes_and_is_checked() {
+        let t = BinarizeParams { threshold: 0.3 }.check().unwrap();
+        let out = t.apply(&net(), &mut probe_rng(0));
+        assert_eq!(out.layers[0].weights, vec![0.0, 0.0, 0.0, 0.0, 1.0, -1.0]);
+        assert_eq!(out.layers[1].bias, vec![1.0]);
+        assert_eq!(t.name(), "binarize@0.3");
+        assert_eq!(BinarizeParams::default().check().unwrap(), Binarize::SIGN);
+        for bad in [-0.1, f32::NAN, f32::INFINITY] {
+            let err = BinarizeParams { threshold: bad }.check().unwrap_err();
+            assert!(matches!(err, BinarizeError::Threshold(_)), "{err}");
+            assert!(err.to_string().contains("binarize threshold"), "{err}");
+        }
+    }
+}

@@ -1,0 +1,36 @@
+//! Binarization parameters, checked before use.
+
+use crate::errors::BinarizeError;
+
+/// Binarization parameters as given (unchecked).
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct BinarizeParams {
+    /// Entries with `|w| <= threshold` become 0 (ternarization); 0, the
+    /// default, is plain binarization, where only zeros stay zero.
+    pub threshold: f32,
+}
+
+impl BinarizeParams {
+    /// Checks the parameters into a ready [`Binarize`].
+    pub fn check(self) -> Result<Binarize, BinarizeError> {
+        if !(self.threshold.is_finite() && self.threshold >= 0.0) {
+            return Err(BinarizeError::Threshold(self.threshold));
+        }
+        Ok(Binarize(self))
+    }
+}
+
+/// A checked binarization. Deterministic: it ignores the RNG.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Binarize(pub(crate) BinarizeParams);
+
+impl Binarize {
+    /// Plain binarization, `w -> sign(w)`: the paper's probe and the
+    /// "signed" variant of every other probe.
+    pub const SIGN: Binarize = Binarize(BinarizeParams { threshold: 0.0 });
+
+    /// The threshold at or below which `|w|` becomes 0.
+    pub fn threshold(&self) -> f32 {
+        self.0.threshold
+    }
+}

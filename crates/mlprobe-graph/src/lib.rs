@@ -1,0 +1,57 @@
+//! The weight graph of mlprobe: a trained network as plain data, and what
+//! every probe needs to work on it. No burn: a crate that probes networks
+//! builds in seconds.
+//!
+//! - [`WeightStack`]: a network as a stack of signed, weighted bipartite
+//!   graphs, one [`Layer`] per linear layer (weights `[n_in, n_out]`, biases
+//!   as attributes of the output nodes), with its [`Activation`];
+//! - [`Perturbation`]: the one trait every probe implements, seeded by a
+//!   [`ProbeRng`]; [`Chain`] composes them;
+//! - [`Selection`], [`choose`] and [`count_of`]: which entries a probe acts on;
+//! - [`Evaluator`]: fast, bit-reproducible accuracy of any network on a set
+//!   of examples, and [`SweepEvaluator`] for the many related networks of a
+//!   probe sweep;
+//! - [`store`]: model files and the reference implementation's edge lists;
+//! - the data types of `mlprobe-tasks` ([`Task`], [`Embedded`], [`Examples`]),
+//!   re-exported so that a user of one probe crate needs no other import.
+//!
+//! ```
+//! use mlprobe_graph::{initial_weights, probe_rng, Activation, Evaluator, GaussianPair};
+//!
+//! let task = GaussianPair { dim: 16, n_train: 10, n_test: 200, ..GaussianPair::with_separation(6.0) }.generate()?;
+//! let net = initial_weights(&[16, 8, 2], Activation::Relu, &mut probe_rng(7));
+//! let accuracy = Evaluator::new(&task.test).accuracy(&net);
+//! assert!((0.0..=100.0).contains(&accuracy));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+pub mod activation;
+pub mod errors;
+pub mod eval;
+pub mod init;
+pub mod named;
+pub mod perturb;
+pub mod select;
+pub mod store;
+pub mod sweep;
+pub mod weights;
+
+pub use activation::Activation;
+pub use errors::{EdgeListError, StoreError};
+pub use eval::Evaluator;
+pub use init::initial_weights;
+pub use mlprobe_tasks::{Embedded, Examples, GaussianPair, Task};
+pub use named::UnknownName;
+pub use perturb::{Chain, Identity, Measure, Perturbation, ProbeRng, probe_rng};
+pub use select::{Selection, choose, count_of};
+pub use store::{load_model, save_model};
+pub use sweep::{SweepEvaluator, SweepStats};
+pub use weights::{Layer, WeightStack};
+
+/// What a user of a probe crate needs in scope; every probe crate re-exports it.
+pub mod prelude {
+    pub use crate::{
+        Activation, Embedded, Evaluator, Examples, Layer, Perturbation, ProbeRng, Selection, SweepEvaluator, Task,
+        WeightStack, load_model, probe_rng, save_model,
+    };
+}

@@ -1,0 +1,98 @@
+//! Where a run keeps what it can reuse, and the keys that decide when it may:
+//! trained models under a key of everything their weights depend on, and
+//! unit files under a fingerprint of everything their numbers depend on.
+
+use std::path::{Path, PathBuf};
+
+use mlprobe_core::TrainParams;
+use serde::Serialize;
+
+use crate::config::{Experiment, TaskSpec};
+use crate::seed::hex_digest;
+use crate::sweep::SweepPoint;
+
+/// Bumped whenever training changes in a way that changes trained weights,
+/// so that cached models of older code are not reused.
+pub const TRAINING_VERSION: u32 = 1;
+
+/// Bumped whenever evaluation changes in a way that changes results, so
+/// that unit files of older code are computed again. (A changed probe bumps
+/// its own version instead; see [`crate::ProbeKind::new`].)
+pub const EVALUATION_VERSION: u32 = 3;
+
+/// Everything a trained model's weights depend on but its seed: the data,
+/// the classes, the training configuration and the training code's version.
+#[derive(Debug, Clone, Serialize)]
+pub struct ModelKey<'a> {
+    /// [`TRAINING_VERSION`].
+    pub version: u32,
+    /// The data source's identity.
+    pub data: String,
+    /// The classes, in label order.
+    pub classes: &'a [u8],
+    /// The training parameters.
+    pub training: &'a TrainParams,
+}
+
+impl<'a> ModelKey<'a> {
+    /// The key of a task of an experiment.
+    pub fn of(exp: &'a Experiment, spec: &'a TaskSpec) -> Self {
+        Self {
+            version: TRAINING_VERSION,
+            data: spec.source.identity(),
+            classes: &spec.classes,
+            training: exp.training.params(),
+        }
+    }
+}
+
+/// The hash of a key: SHA-256 of its JSON.
+pub fn key_hash<K: Serialize>(key: &K) -> String {
+    hex_digest(&serde_json::to_string(key).expect("keys are plain data"))
+}
+
+/// Where the model of a (task, training configuration, seed) is cached.
+pub fn model_path(out: &Path, exp: &Experiment, spec: &TaskSpec, seed: u64) -> PathBuf {
+    let t = exp.training.params();
+    let folder = format!(
+        "{}-{}-{}-e{}-{}",
+        spec.dataset,
+        spec.classes_label(),
+        t.activation,
+        t.epochs,
+        &key_hash(&ModelKey::of(exp, spec))[..12]
+    );
+    out.join("models").join(folder).join(format!("seed-{seed}.mlpm"))
+}
+
+/// Where the results of unit (task `t`, `seed`) are stored.
+pub fn unit_path(out: &Path, exp: &Experiment, t: usize, seed: u64) -> PathBuf {
+    let spec = &exp.tasks[t];
+    out.join(&exp.name)
+        .join("units")
+        .join(format!("{t}-{}-{}-seed-{seed}.json", spec.dataset, spec.label))
+}
+
+/// What a unit's numbers depend on: its model's key, the failure threshold,
+/// the evaluation and binarization versions, and every sweep point with its
+/// draws and the probe kinds and versions in it.
+#[derive(Serialize)]
+struct UnitKey<'a> {
+    model: ModelKey<'a>,
+    evaluation: u32,
+    binarize: u32,
+    points: Vec<String>,
+}
+
+/// The fingerprint of a unit file: a stored unit is reused only when it matches.
+pub fn unit_fingerprint(exp: &Experiment, spec: &TaskSpec, points: &[SweepPoint]) -> String {
+    key_hash(&UnitKey {
+        model: ModelKey::of(exp, spec),
+        evaluation: EVALUATION_VERSION,
+        binarize: mlprobe_binarize::VERSION,
+        points: points
+            .iter()
+            .map(|p| format!("{}#{}#{}", p.key(), p.draws, p.identity))
+            .collect(),
+    })
+}

@@ -1,0 +1,168 @@
+//! Typed errors of the runner. Each names what it is about (a file, a key,
+//! a task, a unit); the underlying cause is its `source`, not repeated in
+//! its message.
+
+use std::path::PathBuf;
+
+/// Why an experiment file is not valid. Every variant names the key.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("cannot read {path}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+    /// Not TOML, an unknown key, a missing key or a value of the wrong type.
+    #[error("{path}: {message}")]
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// The parser's message (it names the key and shows the line).
+        message: String,
+    },
+    /// A value of the right type but out of range.
+    #[error("{path}: {invalid}")]
+    Invalid {
+        /// The file.
+        path: PathBuf,
+        /// The key, its value and what would be valid.
+        invalid: InvalidKey,
+    },
+}
+
+/// A value that is not valid for its key.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("`{key}` = {value} is invalid: {expected}")]
+pub struct InvalidKey {
+    /// The dotted key, e.g. `runs.seeds`, `tasks[1].classes` or `probes[0].levels`.
+    pub key: String,
+    /// The value given.
+    pub value: String,
+    /// What would be valid.
+    pub expected: String,
+}
+
+impl InvalidKey {
+    /// The key `key` with `value`, which should have been `expected`.
+    pub fn new(key: impl Into<String>, value: impl Into<String>, expected: impl Into<String>) -> Self {
+        Self {
+            key: key.into(),
+            value: value.into(),
+            expected: expected.into(),
+        }
+    }
+
+    /// The same error under `prefix.` (e.g. `probes[2].`).
+    pub fn within(mut self, prefix: &str) -> Self {
+        self.key = format!("{prefix}.{}", self.key);
+        self
+    }
+}
+
+/// Why a probe kind could not be registered.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RegistryError {
+    /// A probe of that name is registered already.
+    #[error("a probe named `{0}` is registered already")]
+    Duplicate(String),
+    /// Probe names are letters, digits, `-` and `_`, and not `none`.
+    #[error("`{0}` is not a valid probe name: use letters, digits, '-' or '_' (and not `none`)")]
+    InvalidName(String),
+}
+
+/// Why an experiment could not run to the end. Results written before the
+/// error stay on disk, and a re-run resumes from them.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// The data of a task could not be loaded.
+    #[error("experiment {experiment}: tasks[{index}] ({dataset} {label})")]
+    Data {
+        /// The experiment.
+        experiment: String,
+        /// Index of the task entry.
+        index: usize,
+        /// Its dataset.
+        dataset: String,
+        /// Its label.
+        label: String,
+        /// The cause.
+        source: mlprobe_tasks::DataError,
+    },
+    /// A model could not be trained.
+    #[error("training {dataset} {label} seed {seed}")]
+    Train {
+        /// The task's dataset.
+        dataset: String,
+        /// The task's label.
+        label: String,
+        /// The seed.
+        seed: u64,
+        /// The cause.
+        source: mlprobe_core::TrainError,
+    },
+    /// A model or result file could not be written or read.
+    #[error(transparent)]
+    Store(#[from] mlprobe_graph::StoreError),
+    /// An output could not be encoded.
+    #[error("encoding {path}: {message}")]
+    Encode {
+        /// The file.
+        path: PathBuf,
+        /// What went wrong.
+        message: String,
+    },
+    /// Some units failed; the others' results are kept.
+    #[error(
+        "experiment {experiment}: {} of {total} units failed (finished units are kept; a re-run resumes):\n  {}",
+        failures.len(),
+        failures.join("\n  ")
+    )]
+    Units {
+        /// The experiment.
+        experiment: String,
+        /// Units in the experiment.
+        total: usize,
+        /// One message per failed unit.
+        failures: Vec<String>,
+    },
+    /// A `[map]` table that cannot be built from the experiment's tasks.
+    #[error("experiment {experiment}: [map]: {reason}")]
+    Map {
+        /// The experiment.
+        experiment: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A model that an analysis needs is missing or invalid.
+    #[error("{analysis} needs the model of {dataset} {label} seed {seed}")]
+    Analysis {
+        /// The analysis, e.g. `resonance analysis`.
+        analysis: &'static str,
+        /// The task's dataset.
+        dataset: String,
+        /// The task's label.
+        label: String,
+        /// The seed.
+        seed: u64,
+        /// The cause.
+        source: mlprobe_graph::StoreError,
+    },
+}
+
+/// `err` and its causes, outermost first, joined by `: ` (each distinct
+/// message once): the form in which errors are shown to users.
+pub fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut next = Some(err);
+    while let Some(e) = next {
+        let text = e.to_string();
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        next = e.source();
+    }
+    parts.join(": ")
+}

@@ -1,0 +1,57 @@
+//! The trained model of a unit: read from the model cache, or trained now
+//! and cached.
+
+use std::path::Path;
+
+use mlprobe_core::train;
+use mlprobe_graph::WeightStack;
+use mlprobe_graph::store::{load_model, save_model};
+use mlprobe_tasks::Task;
+use serde::Serialize;
+
+use crate::cache::ModelKey;
+use crate::config::{Experiment, TaskSpec};
+use crate::errors::RunError;
+
+/// The metadata stored in a model file: its key, its seed and its training curve.
+#[derive(Serialize)]
+struct ModelMeta<'a> {
+    seed: u64,
+    #[serde(flatten)]
+    key: ModelKey<'a>,
+    epoch_loss: &'a [f32],
+}
+
+/// The model of (task `spec`, `seed`) from `path` if present and valid,
+/// else trained now and stored there (atomically). Returns the weights and
+/// whether it was trained now.
+pub fn model_for(
+    exp: &Experiment,
+    spec: &TaskSpec,
+    task: &Task,
+    seed: u64,
+    path: &Path,
+) -> Result<(WeightStack, bool), RunError> {
+    if path.exists() {
+        match load_model(path) {
+            Ok((net, meta)) if meta["seed"] == seed => return Ok((net, false)),
+            Ok(_) => eprintln!("warning: {} belongs to another seed; training again", path.display()),
+            Err(e) => eprintln!("warning: {e}; training again"),
+        }
+    }
+    let model = train(task, &exp.training, seed)
+        .map_err(|source| RunError::Train {
+            dataset: spec.dataset.clone(),
+            label: spec.label.clone(),
+            seed,
+            source,
+        })?
+        .into_model();
+    let meta = ModelMeta {
+        seed,
+        key: ModelKey::of(exp, spec),
+        epoch_loss: &model.epoch_loss,
+    };
+    save_model(path, &model.weights, &serde_json::to_value(&meta).expect("plain data"))?;
+    Ok((model.weights, true))
+}

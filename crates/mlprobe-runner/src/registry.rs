@@ -1,0 +1,271 @@
+//! The probe registry: where names in experiment files become perturbations.
+//!
+//! [`Registry::builtin`] holds the five probes of mlprobe. Any crate, inside
+//! the workspace or not, adds its own with [`Registry::register`] and runs
+//! experiment files that name it through [`crate::Experiment::load_with`]:
+//!
+//! ```
+//! use mlprobe_runner::{ProbeKind, Registry};
+//! use mlprobe_graph::{Perturbation, ProbeRng, WeightStack};
+//!
+//! /// Multiplies every weight and bias by a factor.
+//! struct Scale(f32);
+//!
+//! impl Perturbation for Scale {
+//!     fn name(&self) -> String { format!("scale@{}", self.0) }
+//!     fn apply(&self, net: &WeightStack, _rng: &mut ProbeRng) -> WeightStack { net.map(|w| w * self.0) }
+//!     fn is_deterministic(&self) -> bool { true }
+//! }
+//!
+//! let mut registry = Registry::builtin();
+//! registry.register(ProbeKind::new("scale", 1, |_, level| Ok(Scale(level as f32))).with_level("factor"))?;
+//! assert!(registry.get("scale").is_some_and(|k| k.takes_level()));
+//! # Ok::<(), mlprobe_runner::RegistryError>(())
+//! ```
+
+use std::fmt::Display;
+use std::sync::Arc;
+
+use mlprobe_binarize::Binarize;
+use mlprobe_flip::FlipParams;
+use mlprobe_graph::{Perturbation, Selection};
+use mlprobe_noise::{NoiseKind, NoiseParams};
+use mlprobe_prune::PruneParams;
+use mlprobe_randomize::{NullModel, RandomizeParams};
+
+use crate::errors::RegistryError;
+
+/// Why a probe kind could not build a perturbation (e.g. a level out of
+/// range); its message is shown with the key of the experiment file.
+pub type BuildError = Box<dyn std::error::Error + Send + Sync>;
+
+type Build = dyn Fn(&str, f64) -> Result<Box<dyn Perturbation>, BuildError> + Send + Sync;
+
+/// A probe an experiment file can name: how to build its perturbation for a
+/// strategy and a level, and how its points behave in a sweep.
+#[derive(Clone)]
+pub struct ProbeKind {
+    name: String,
+    version: u32,
+    strategies: Vec<String>,
+    level_label: Option<String>,
+    binarizes: bool,
+    nested: bool,
+    build: Arc<Build>,
+}
+
+impl std::fmt::Debug for ProbeKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ProbeKind")
+            .field("name", &self.name)
+            .field("version", &self.version)
+            .field("strategies", &self.strategies)
+            .field("level_label", &self.level_label)
+            .field("binarizes", &self.binarizes)
+            .field("nested", &self.nested)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ProbeKind {
+    /// A probe named `name` (the name in experiment files and in the `probe`
+    /// column), at `version`, whose perturbation for a strategy and a level
+    /// is `build(strategy, level)`; an error there (e.g. the `check()` of
+    /// the probe's parameters) is reported with the experiment file's key.
+    ///
+    /// Bump `version` whenever the probe's output for the same input and
+    /// seed changes: stored results of other versions are then computed
+    /// again. By default the probe has no strategies (its strategy column
+    /// reads `none`), takes no level, does not binarize and is not nested.
+    pub fn new<P, F>(name: &str, version: u32, build: F) -> Self
+    where
+        P: Perturbation + 'static,
+        F: Fn(&str, f64) -> Result<P, BuildError> + Send + Sync + 'static,
+    {
+        Self {
+            name: name.to_string(),
+            version,
+            strategies: Vec::new(),
+            level_label: None,
+            binarizes: false,
+            nested: false,
+            build: Arc::new(move |s, level| build(s, level).map(|p| Box::new(p) as Box<dyn Perturbation>)),
+        }
+    }
+
+    /// The strategies it accepts, in their default order: typically every
+    /// variant of an enum with `Display` and `FromStr`, parsed in `build`.
+    pub fn with_strategies<S: Display>(mut self, all: impl IntoIterator<Item = S>) -> Self {
+        self.strategies = all.into_iter().map(|s| s.to_string()).collect();
+        self
+    }
+
+    /// It takes a level (a fraction, a noise level, ...); `label` describes
+    /// it on figure axes, e.g. `fraction of weights removed`.
+    pub fn with_level(mut self, label: &str) -> Self {
+        self.level_label = Some(label.to_string());
+        self
+    }
+
+    /// Its output is binarized already: its rows are `signed`, and a signed
+    /// variant would be pointless.
+    pub fn binarizing(mut self) -> Self {
+        self.binarizes = true;
+        self
+    }
+
+    /// Seeded alike, a higher level extends the random choices of a lower
+    /// one (as pruning and flipping do): a curve's draws then share one seed
+    /// across levels and consecutive levels differ in few entries.
+    pub fn nested(mut self) -> Self {
+        self.nested = true;
+        self
+    }
+
+    /// The name in experiment files and outputs.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The version (see [`ProbeKind::new`]).
+    pub fn version(&self) -> u32 {
+        self.version
+    }
+
+    /// `name@version`: what unit fingerprints record of the probe.
+    pub fn identity(&self) -> String {
+        format!("{}@{}", self.name, self.version)
+    }
+
+    /// The strategies, in their default order; empty for a probe without.
+    pub fn strategies(&self) -> &[String] {
+        &self.strategies
+    }
+
+    /// Whether it takes a level.
+    pub fn takes_level(&self) -> bool {
+        self.level_label.is_some()
+    }
+
+    /// What its level means, for axis labels; `None` when it takes none.
+    pub fn level_label(&self) -> Option<&str> {
+        self.level_label.as_deref()
+    }
+
+    /// Whether its output is binarized already.
+    pub fn binarizes(&self) -> bool {
+        self.binarizes
+    }
+
+    /// Whether a higher level extends the random choices of a lower one.
+    pub fn is_nested(&self) -> bool {
+        self.nested
+    }
+
+    /// The perturbation for `strategy` (`none` for a probe without) and `level`.
+    pub fn build(&self, strategy: &str, level: f64) -> Result<Box<dyn Perturbation>, BuildError> {
+        (self.build)(strategy, level)
+    }
+}
+
+/// The probes an experiment file can name.
+#[derive(Debug, Clone, Default)]
+pub struct Registry {
+    kinds: Vec<ProbeKind>,
+}
+
+impl Registry {
+    /// No probes at all.
+    pub fn empty() -> Self {
+        Self::default()
+    }
+
+    /// The probes of mlprobe: `binarize`, `prune`, `noise`, `flip`, `randomize`.
+    pub fn builtin() -> Self {
+        let kinds = vec![
+            ProbeKind::new("binarize", mlprobe_binarize::VERSION, |_, _| Ok(Binarize::SIGN)).binarizing(),
+            ProbeKind::new("prune", mlprobe_prune::VERSION, |s, level| {
+                Ok(PruneParams::new(level, s.parse()?).check()?)
+            })
+            .with_strategies(Selection::ALL)
+            .with_level("fraction of weights removed")
+            .nested(),
+            ProbeKind::new("noise", mlprobe_noise::VERSION, |s, level| {
+                Ok(NoiseParams::new(s.parse::<NoiseKind>()?, level).check()?)
+            })
+            .with_strategies(NoiseKind::ALL)
+            .with_level("noise level"),
+            ProbeKind::new("flip", mlprobe_flip::VERSION, |s, level| {
+                Ok(FlipParams::new(level, s.parse()?).check()?)
+            })
+            .with_strategies(Selection::ALL)
+            .with_level("fraction of signs flipped")
+            .nested(),
+            ProbeKind::new("randomize", mlprobe_randomize::VERSION, |s, _| {
+                Ok(RandomizeParams::new(s.parse::<NullModel>()?).check()?)
+            })
+            .with_strategies(NullModel::ALL),
+        ];
+        Self { kinds }
+    }
+
+    /// Adds a probe. Its name must be new, and made of letters, digits,
+    /// `-` and `_` (`+` joins the stages of a composition in outputs).
+    pub fn register(&mut self, kind: ProbeKind) -> Result<&mut Self, RegistryError> {
+        let valid = !kind.name.is_empty()
+            && kind.name != "none"
+            && kind
+                .name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+        if !valid {
+            return Err(RegistryError::InvalidName(kind.name));
+        }
+        if self.get(&kind.name).is_some() {
+            return Err(RegistryError::Duplicate(kind.name));
+        }
+        self.kinds.push(kind);
+        Ok(self)
+    }
+
+    /// The probe of that name.
+    pub fn get(&self, name: &str) -> Option<&ProbeKind> {
+        self.kinds.iter().find(|k| k.name == name)
+    }
+
+    /// Every probe, in the order registered.
+    pub fn kinds(&self) -> &[ProbeKind] {
+        &self.kinds
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_strategies_come_from_the_crates_enums() {
+        let r = Registry::builtin();
+        let names: Vec<&str> = r.kinds().iter().map(|k| k.name()).collect();
+        assert_eq!(names, ["binarize", "prune", "noise", "flip", "randomize"]);
+        assert_eq!(r.get("prune").unwrap().strategies(), ["smallest", "random", "largest"]);
+        assert_eq!(r.get("randomize").unwrap().strategies().len(), 7);
+        assert!(r.get("flip").unwrap().is_nested());
+        assert!(!r.get("randomize").unwrap().takes_level());
+        let err = r.get("prune").unwrap().build("smallest", 1.5).err().unwrap();
+        assert!(err.to_string().contains("prune fraction 1.5"), "{err}");
+        let err = r.get("noise").unwrap().build("pink", 0.1).err().unwrap();
+        assert!(err.to_string().contains("unknown noise kind `pink`"), "{err}");
+    }
+
+    #[test]
+    fn names_are_checked_and_unique() {
+        let mut r = Registry::builtin();
+        let kind = |name: &str| ProbeKind::new(name, 1, |_, _| Ok(Binarize::SIGN));
+        assert!(matches!(r.register(kind("prune")), Err(RegistryError::Duplicate(_))));
+        assert!(matches!(r.register(kind("a+b")), Err(RegistryError::InvalidName(_))));
+        assert!(matches!(r.register(kind("none")), Err(RegistryError::InvalidName(_))));
+        r.register(kind("sign2")).unwrap();
+        assert_eq!(r.get("sign2").unwrap().identity(), "sign2@1");
+    }
+}

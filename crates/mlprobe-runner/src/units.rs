@@ -1,0 +1,110 @@
+//! One (task, seed) unit: its results from its unit file when that matches,
+//! else computed (the model trained or loaded, every sweep point evaluated)
+//! and stored atomically, so that a killed run resumes unit by unit.
+
+use mlprobe_core::RunStatus;
+use mlprobe_graph::Evaluator;
+use mlprobe_graph::store::atomic_write;
+use mlprobe_tasks::Task;
+
+use crate::cache::{model_path, unit_fingerprint, unit_path};
+use crate::config::Experiment;
+use crate::errors::RunError;
+use crate::evaluate::evaluate_sweep;
+use crate::models::model_for;
+use crate::output::{Row, UnitResult};
+use crate::sweep::SweepPoint;
+
+/// What a finished unit leaves on disk (`<experiment>/units/*.json`), so
+/// that a re-run skips it. Rows are rebuilt from the sweep points.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct UnitFile {
+    /// Hash of everything the unit's numbers depend on.
+    fingerprint: String,
+    /// Full accuracy, then one accuracy per sweep point.
+    accuracies: Vec<f64>,
+    /// Measurements of the perturbations.
+    measures: Vec<(String, f64)>,
+}
+
+fn unit_result(
+    exp: &Experiment,
+    t: usize,
+    seed: u64,
+    points: &[SweepPoint],
+    file: UnitFile,
+    (trained_now, computed_now): (bool, bool),
+) -> UnitResult {
+    let spec = &exp.tasks[t];
+    let row = |probe: &str, strategy: &str, level: f64, signed: bool, accuracy: f64| Row {
+        dataset: spec.dataset.clone(),
+        task: spec.label.clone(),
+        classes: spec.classes_label(),
+        seed,
+        probe: probe.to_string(),
+        strategy: strategy.to_string(),
+        level,
+        signed,
+        accuracy,
+    };
+    let full = file.accuracies[0];
+    let rows = std::iter::once(row("none", "none", 0.0, false, full))
+        .chain(
+            points
+                .iter()
+                .zip(&file.accuracies[1..])
+                .map(|(p, &a)| row(&p.probe, &p.strategy, p.level, p.signed, a)),
+        )
+        .collect();
+    UnitResult {
+        task: t,
+        seed,
+        full,
+        status: RunStatus::from_accuracy(full, exp.failed_below),
+        rows,
+        measures: file.measures,
+        trained_now,
+        computed_now,
+    }
+}
+
+/// A unit's results: from its unit file (under `out`) if that matches,
+/// else computed (training or loading the model) and stored atomically.
+pub fn run_unit(
+    exp: &Experiment,
+    out: &std::path::Path,
+    t: usize,
+    task: &Task,
+    seed: u64,
+    points: &[SweepPoint],
+) -> Result<UnitResult, RunError> {
+    let spec = &exp.tasks[t];
+    let fingerprint = unit_fingerprint(exp, spec, points);
+    let stored = unit_path(out, exp, t, seed);
+    if let Ok(bytes) = std::fs::read(&stored)
+        && let Ok(file) = serde_json::from_slice::<UnitFile>(&bytes)
+        && file.fingerprint == fingerprint
+        && file.accuracies.len() == points.len() + 1
+    {
+        return Ok(unit_result(exp, t, seed, points, file, (false, false)));
+    }
+    let (net, trained_now) = model_for(exp, spec, task, seed, &model_path(out, exp, spec, seed))?;
+    let eval = Evaluator::new(&task.test);
+    let mut accuracies = vec![eval.accuracy(&net)];
+    let mut measures = Vec::new();
+    for (p, r) in points.iter().zip(evaluate_sweep(&net, &eval, points, seed)) {
+        accuracies.push(r.accuracy);
+        measures.extend(
+            r.measures
+                .into_iter()
+                .map(|m| (format!("{} {}", p.key(), m.name), m.value)),
+        );
+    }
+    let file = UnitFile {
+        fingerprint,
+        accuracies,
+        measures,
+    };
+    atomic_write(&stored, &serde_json::to_vec(&file).expect("plain data"))?;
+    Ok(unit_result(exp, t, seed, points, file, (trained_now, true)))
+}
