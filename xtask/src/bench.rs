@@ -20,7 +20,7 @@ use mlprobe_tasks::{Embedded, Task};
 use crate::flags::Bench;
 use crate::reproduce::experiments_dir;
 
-/// SPEC section 8 and the performance issue.
+/// The speed targets of the project (see the README's Speed section).
 const SUITE_TARGET: Duration = Duration::from_millis(250);
 const STEP_TARGET: Duration = Duration::from_millis(1);
 const TEN_EPOCH_TARGET: Duration = Duration::from_millis(150);

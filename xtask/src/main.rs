@@ -4,10 +4,14 @@
 //!   every model, and write `results.csv` and `summary.json` per experiment.
 //! - `cargo xtask bench`: time training and the probe sweeps (straightforward
 //!   against fast evaluation) and `reproduce --quick` end to end.
+//!
+//! `cargo test` also runs the tidy checks of the repository (`tidy.rs`).
 
 mod bench;
 mod flags;
 mod reproduce;
+#[cfg(test)]
+mod tidy;
 
 use clap::Parser;
 

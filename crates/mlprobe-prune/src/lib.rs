@@ -18,6 +18,33 @@
 //! assert!(PruneParams::new(1.5, Selection::Smallest).check().is_err());
 //! # Ok::<(), mlprobe_prune::PruneError>(())
 //! ```
+//!
+//! # Use as a library
+//!
+//! A model file written by mlprobe (`results/models/...`), pruned, binarized
+//! and evaluated on an embedded task; the README shows the same lines.
+//!
+//! ```
+//! # use std::path::Path;
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # let path = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/mnist-0-7-relu.mlpm"));
+//! use mlprobe_binarize::Binarize;
+//! use mlprobe_prune::{Embedded, Evaluator, Perturbation, PruneParams, Selection, Task, load_model, probe_rng};
+//!
+//! let (net, _meta) = load_model(path)?; // weights, biases, activation
+//! let task = Task::from_classes(Embedded::Mnist.load(), &[0, 7])?; // label order as trained
+//! let eval = Evaluator::new(&task.test);
+//!
+//! let prune = PruneParams::new(0.5, Selection::Smallest).check()?; // an error names a bad value
+//! let pruned = prune.apply(&net, &mut probe_rng(0));
+//! let signed = Binarize::SIGN.apply(&pruned, &mut probe_rng(0));
+//!
+//! let (full, half, both) = (eval.accuracy(&net), eval.accuracy(&pruned), eval.accuracy(&signed));
+//! println!("full {full:.1} %, pruned {half:.1} %, pruned and binarized {both:.1} %");
+//! assert!(full > 95.0 && half > 95.0 && both > 50.0);
+//! # Ok(())
+//! # }
+//! ```
 
 mod algorithm;
 mod errors;

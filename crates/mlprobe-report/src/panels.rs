@@ -114,6 +114,9 @@ pub struct Panels {
     pub boxes: Vec<BoxPanel>,
 }
 
+/// The categories of a box panel: a strategy and its row indices each.
+type Categories = Vec<(String, Vec<usize>)>;
+
 /// Accuracies of row `r` over the trained seeds of task `t`.
 pub(crate) fn column(run: &ExperimentRun, t: usize, r: usize) -> Vec<f64> {
     run.units
@@ -151,7 +154,7 @@ pub fn panels(exp: &Experiment, run: &ExperimentRun) -> Panels {
             .filter(|&t| exp.tasks[t].dataset == dataset)
             .collect();
         // Single-level groups, collected per probe for box panels.
-        let mut box_groups: Vec<(String, Vec<(String, Vec<usize>)>)> = Vec::new();
+        let mut box_groups: Vec<(String, Categories)> = Vec::new();
         for ((probe, strategy), idx) in &groups {
             let mut levels: Vec<f64> = idx.iter().map(|&r| rows[r].level).collect();
             levels.sort_by(f64::total_cmp);

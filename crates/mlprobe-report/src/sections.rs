@@ -35,22 +35,30 @@ fn complexity(out: &Path, experiment: &str, map: &ComplexityMap) -> Result<(Stri
     } else {
         ""
     };
-    let maps: [(&str, String, &dyn Fn(usize, usize) -> Option<f64>, bool, usize); 3] = [
-        (
+    let heatmap = |name: &str, title: String, value, diagonal, decimals| Heatmap {
+        stem: file_stem(&[experiment, name]),
+        title,
+        labels: labels.clone(),
+        value,
+        diagonal,
+        decimals,
+    };
+    let maps = [
+        heatmap(
             "gap-binarized",
             format!("{experiment}: full - binarized accuracy (points){reflected}"),
             &gap_b,
             false,
             0,
         ),
-        (
+        heatmap(
             "gap-shuffled",
             format!("{experiment}: full - shuffled (B) accuracy (points){reflected}"),
             &gap_s,
             false,
             0,
         ),
-        (
+        heatmap(
             "ssim-distance",
             format!(
                 "{}: mean SSIM distance 1 - SSIM ({} pairs)",
@@ -61,19 +69,11 @@ fn complexity(out: &Path, experiment: &str, map: &ComplexityMap) -> Result<(Stri
             2,
         ),
     ];
-    for (name, title, value, diagonal, decimals) in maps {
-        let h = Heatmap {
-            stem: file_stem(&[experiment, name]),
-            title: title.clone(),
-            labels: labels.clone(),
-            value,
-            diagonal,
-            decimals,
-        };
-        let png = draw::heatmap(&h, &dir)?;
+    for h in &maps {
+        let png = draw::heatmap(h, &dir)?;
         figures.push(Figure {
             experiment: experiment.into(),
-            caption: title,
+            caption: h.title.clone(),
             png: relative(out, &png),
         });
     }

@@ -39,7 +39,7 @@ pub fn load_tasks(exp: &Experiment) -> Result<Vec<Task>, RunError> {
                 index: i,
                 dataset: spec.dataset.clone(),
                 label: spec.label.clone(),
-                source,
+                source: Box::new(source),
             };
             let dataset: &Dataset = match &spec.source {
                 DataSource::Synthetic(g) => {

@@ -89,7 +89,7 @@ pub enum RunError {
         /// Its label.
         label: String,
         /// The cause.
-        source: mlprobe_tasks::DataError,
+        source: Box<mlprobe_tasks::DataError>,
     },
     /// A model could not be trained.
     #[error("training {dataset} {label} seed {seed}")]
@@ -101,11 +101,11 @@ pub enum RunError {
         /// The seed.
         seed: u64,
         /// The cause.
-        source: mlprobe_core::TrainError,
+        source: Box<mlprobe_core::TrainError>,
     },
     /// A model or result file could not be written or read.
     #[error(transparent)]
-    Store(#[from] mlprobe_graph::StoreError),
+    Store(#[from] Box<mlprobe_graph::StoreError>),
     /// An output could not be encoded.
     #[error("encoding {path}: {message}")]
     Encode {
@@ -148,8 +148,14 @@ pub enum RunError {
         /// The seed.
         seed: u64,
         /// The cause.
-        source: mlprobe_graph::StoreError,
+        source: Box<mlprobe_graph::StoreError>,
     },
+}
+
+impl From<mlprobe_graph::StoreError> for RunError {
+    fn from(e: mlprobe_graph::StoreError) -> Self {
+        RunError::Store(Box::new(e))
+    }
 }
 
 /// `err` and its causes, outermost first, joined by `: ` (each distinct

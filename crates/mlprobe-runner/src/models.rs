@@ -44,7 +44,7 @@ pub fn model_for(
             dataset: spec.dataset.clone(),
             label: spec.label.clone(),
             seed,
-            source,
+            source: Box::new(source),
         })?
         .into_model();
     let meta = ModelMeta {

@@ -164,6 +164,9 @@ impl Summary {
     }
 }
 
+/// The `(probe, strategy, level, signed)` columns of a sweep point's rows.
+pub type PointLabel = (String, String, f64, bool);
+
 /// Median accuracy over trained seeds of every sweep point, per task: the
 /// content of `medians.csv`.
 #[derive(Debug, Clone, PartialEq)]
@@ -172,7 +175,7 @@ pub struct Medians {
     pub tasks: Vec<String>,
     /// One line per point: `(probe, strategy, level, signed)` and a median per task
     /// (`None` where no seed of the task trained).
-    pub lines: Vec<((String, String, f64, bool), Vec<Option<f64>>)>,
+    pub lines: Vec<(PointLabel, Vec<Option<f64>>)>,
 }
 
 impl Medians {

@@ -72,7 +72,7 @@ pub struct Resonance {
 /// For each trained weight, whether its sign differs in `noisy`, binned by
 /// the rank of `|w|` within its layer.
 fn flips_by_decile(trained: &WeightStack, noisy: &WeightStack) -> (usize, Vec<f64>) {
-    let mut counts = vec![0usize; BINS];
+    let mut counts = [0usize; BINS];
     for (a, b) in trained.layers.iter().zip(&noisy.layers) {
         let mut order: Vec<usize> = (0..a.weights.len()).collect();
         order.sort_by(|&i, &j| a.weights[i].abs().total_cmp(&a.weights[j].abs()).then(i.cmp(&j)));
@@ -118,7 +118,7 @@ pub fn analyse(
             dataset: spec.dataset.clone(),
             label: spec.label.clone(),
             seed: u.seed,
-            source,
+            source: Box::new(source),
         })?;
         let eval = Evaluator::new(&tasks[u.task].test);
         let baseline = eval.accuracy(&Binarize::SIGN.apply(&net, &mut probe_rng(0)));
