@@ -187,6 +187,50 @@ fn readme_flag_tables_equal_the_clap_flags() {
     }
 }
 
+/// The lines of the first code block of `lang` after `heading` in `text`.
+fn code_block<'a>(text: &'a str, heading: &str, lang: &str) -> Vec<&'a str> {
+    let start = text.find(heading).unwrap_or_else(|| panic!("no `{heading}`"));
+    text[start..]
+        .lines()
+        .skip_while(|l| l.trim() != format!("```{lang}"))
+        .skip(1)
+        .take_while(|l| l.trim() != "```")
+        .collect()
+}
+
+#[test]
+fn the_readme_library_example_is_the_one_that_runs() {
+    let readme = read(&root().join("README.md"));
+    let shown: Vec<&str> = code_block(&readme, "## Use as a library", "rust")
+        .into_iter()
+        .filter(|l| !l.trim().is_empty())
+        .collect();
+    let lib = read(&root().join("crates/mlprobe-prune/src/lib.rs"));
+    let docs: String = lib
+        .lines()
+        .filter_map(|l| l.strip_prefix("//!"))
+        .map(|l| l.strip_prefix(' ').unwrap_or(l))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let runs: Vec<&str> = code_block(&docs, "# Use as a library", "")
+        .into_iter()
+        .filter(|l| !l.trim().is_empty() && !l.starts_with("# "))
+        .collect();
+    // Every line shown, in order, is a line of the example that runs.
+    let mut rest = runs.iter();
+    for line in &shown {
+        assert!(
+            rest.any(|r| r == line),
+            "README line `{line}` is not in the example of mlprobe-prune (in order):\n{}",
+            runs.join("\n")
+        );
+    }
+    assert!(
+        shown.len() + 2 >= runs.len(),
+        "the README leaves out more than the checks"
+    );
+}
+
 #[test]
 fn every_probe_crate_follows_the_layout_and_needs_no_burn() {
     for kind in mlprobe_runner::Registry::builtin().kinds() {
@@ -329,7 +373,10 @@ fn the_cycle_finder_finds_cycles() {
         mentioned_paths("see `docs/methods.md`, crates/mlprobe-<name>/ and x/docs/y"),
         ["docs/methods.md"]
     );
-    assert_eq!(markdown_links("[a](docs/m.md#x) [b](https://e.org)"), ["docs/m.md"]);
+    assert_eq!(
+        markdown_links("[a](docs/methods.md#x) [b](https://e.org)"),
+        ["docs/methods.md"]
+    );
 }
 
 #[test]

@@ -10,7 +10,7 @@ use mlprobe_tasks::ssim::class_distances;
 use serde::Serialize;
 
 use crate::config::Experiment;
-use crate::data::{Images, images};
+use crate::data::dataset_of;
 use crate::errors::{RunError, error_chain};
 use crate::output::{UnitResult, csv_records, write_csv, write_json};
 use crate::stats::{quantile, spearman};
@@ -75,12 +75,9 @@ pub fn build(exp: &Experiment, units: &[UnitResult]) -> Result<Option<Complexity
             "every task must be a pair of classes of one dataset (use `pairs = true`)",
         ));
     }
-    let images = images(first).map_err(|e| fail(&error_chain(&e)))?;
-    let dataset = match &images {
-        Images::Embedded(d) => *d,
-        Images::Loaded(d) => d,
-        Images::Synthetic(_) => return Err(fail("a map needs image classes, not a synthetic task")),
-    };
+    let dataset = dataset_of(first)
+        .map_err(|e| fail(&error_chain(&e)))?
+        .ok_or_else(|| fail("a map needs image classes, not a synthetic task"))?;
     let (classes, ssim_distance) = class_distances(&dataset.train, map.ssim_pairs, map.ssim_seed);
     let k = classes.len();
     let reflect = |a: f64| {

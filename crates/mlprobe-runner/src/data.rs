@@ -1,5 +1,6 @@
 //! Loading the examples of an experiment's tasks.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::PathBuf;
 
@@ -8,22 +9,13 @@ use mlprobe_tasks::{DataError, Dataset, Task};
 use crate::config::{DataSource, Experiment, TaskSpec};
 use crate::errors::RunError;
 
-/// The dataset behind an image task (`None` for a synthetic one).
-pub enum Images<'a> {
-    /// A dataset compiled in.
-    Embedded(&'static Dataset),
-    /// A dataset read from a folder.
-    Loaded(Dataset),
-    /// No images: the task is synthetic.
-    Synthetic(&'a mlprobe_tasks::GaussianPair),
-}
-
-/// Reads the images of a task's data source.
-pub fn images(spec: &TaskSpec) -> Result<Images<'_>, DataError> {
+/// The images of a task's data source, read (or, embedded, borrowed);
+/// `None` for a synthetic task, which has none.
+pub fn dataset_of(spec: &TaskSpec) -> Result<Option<Cow<'static, Dataset>>, DataError> {
     Ok(match &spec.source {
-        DataSource::Embedded(e) => Images::Embedded(e.load()),
-        DataSource::Dir(dir) => Images::Loaded(Dataset::from_dir(dir)?),
-        DataSource::Synthetic(g) => Images::Synthetic(g),
+        DataSource::Embedded(e) => Some(Cow::Borrowed(e.load())),
+        DataSource::Dir(dir) => Some(Cow::Owned(Dataset::from_dir(dir)?)),
+        DataSource::Synthetic(_) => None,
     })
 }
 
