@@ -38,8 +38,8 @@ pub fn tiny_experiment(seeds: usize) -> Experiment {
     Experiment::from_toml("tiny", &toml, Path::new("tiny.toml")).expect("valid experiment")
 }
 
-/// The small experiment with every probe on short grids.
-pub fn tiny_all_probes(seeds: usize) -> Experiment {
+/// The TOML of [`tiny_all_probes`].
+pub fn tiny_all_probes_toml(seeds: usize) -> String {
     let probes = r#"
 [[probes]]
 probe = "binarize"
@@ -67,7 +67,13 @@ strategies = ["smallest"]
 levels = [0.0, 0.5]
 after = [{ probe = "randomize", strategies = ["B"] }]
 "#;
-    Experiment::from_toml("tiny-all", &tiny_toml(seeds, probes), Path::new("tiny-all.toml")).expect("valid experiment")
+    tiny_toml(seeds, probes)
+}
+
+/// The small experiment with every probe on short grids.
+pub fn tiny_all_probes(seeds: usize) -> Experiment {
+    Experiment::from_toml("tiny-all", &tiny_all_probes_toml(seeds), Path::new("tiny-all.toml"))
+        .expect("valid experiment")
 }
 
 /// Run options writing into `out`, without a progress bar.

@@ -17,8 +17,8 @@ use mlprobe_runner::{
 };
 use mlprobe_tasks::{Embedded, Task};
 
+use crate::experiments::experiments_dir;
 use crate::flags::Bench;
-use crate::reproduce::experiments_dir;
 
 /// The speed targets of the project (see the README's Speed section).
 const SUITE_TARGET: Duration = Duration::from_millis(250);
@@ -353,7 +353,7 @@ fn training_share(
         let n = std::fs::read_dir(&folder)?
             .filter(|e| {
                 e.as_ref()
-                    .is_ok_and(|e| e.path().extension().is_some_and(|x| x == "mlpm"))
+                    .is_ok_and(|e| e.path().extension().is_some_and(|x| x == "safetensors"))
             })
             .count();
         match counts.iter_mut().find(|(a, _)| *a == activation) {
@@ -412,9 +412,9 @@ mod tests {
             let path = dir.path().join(folder);
             std::fs::create_dir(&path).unwrap();
             for i in 0..n {
-                std::fs::write(path.join(format!("seed-{i}.mlpm")), b"").unwrap();
+                std::fs::write(path.join(format!("seed-{i}.safetensors")), b"").unwrap();
             }
-            std::fs::write(path.join("seed-9.mlpm.tmp"), b"").unwrap();
+            std::fs::write(path.join("seed-9.safetensors.tmp"), b"").unwrap();
         }
         let times = [
             ("relu".to_string(), Duration::from_millis(600)),

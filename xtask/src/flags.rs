@@ -2,7 +2,9 @@
 
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand};
+use clap::{ArgGroup, Parser, Subcommand};
+use mlprobe_graph::Activation;
+use mlprobe_tasks::Embedded;
 
 /// Project tasks of mlprobe.
 #[derive(Debug, Parser)]
@@ -18,8 +20,57 @@ pub struct Xtask {
 pub enum Command {
     /// Train easy and hard tasks over many seeds, probe every model, write results.
     Reproduce(Reproduce),
+    /// Run the experiments' probes on a model trained elsewhere, write results and a report.
+    Probe(Probe),
     /// Time training and the probe sweeps (straightforward vs fast) and `reproduce --quick`.
     Bench(Bench),
+}
+
+/// Flags of `cargo xtask probe`.
+#[derive(Debug, clap::Args)]
+#[command(group(ArgGroup::new("data").required(true).args(["dataset", "data_dir", "data_npz"])))]
+pub struct Probe {
+    /// The model: a .safetensors file (PyTorch's nn.Linear layout, or a model
+    /// file of mlprobe) or a folder of edge lists, one file per layer.
+    #[arg(long, value_name = "PATH")]
+    pub model: std::path::PathBuf,
+    /// The activation after every hidden layer: relu, tanh, sigmoid or identity.
+    #[arg(long, value_name = "NAME")]
+    pub activation: Activation,
+    /// An embedded dataset: mnist or fashion-mnist (its test split).
+    #[arg(long, value_name = "NAME")]
+    pub dataset: Option<Embedded>,
+    /// A folder of the four standard IDX files (the test split is used).
+    #[arg(long, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// A NumPy .npz with `x_test` (float32, n x d, normalised as the model
+    /// expects) and `y_test` (integers).
+    #[arg(long, value_name = "FILE")]
+    pub data_npz: Option<PathBuf>,
+    /// The classes, in the model's label order (the first is output 0).
+    /// Default: every class of the data.
+    #[arg(long, value_name = "A,B", value_delimiter = ',')]
+    pub classes: Vec<u8>,
+    /// Experiment whose probes to run: a name in experiments/ or a path to a
+    /// .toml; repeat for several. Default: the probes of every figure.
+    #[arg(long = "experiment", value_name = "NAME")]
+    pub experiments: Vec<String>,
+    /// The weight tensors of the layers, in order (e.g. `fc1,fc2,fc3`),
+    /// where their shapes do not chain one way only.
+    #[arg(long, value_name = "NAMES", value_delimiter = ',')]
+    pub layers: Vec<String>,
+    /// Seed of the probes' random draws (the `seed` column).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub seed: u64,
+    /// The experiments' coarse grids: a run of seconds.
+    #[arg(long)]
+    pub quick: bool,
+    /// Output folder.
+    #[arg(long, value_name = "DIR", default_value = "probe-results")]
+    pub out: PathBuf,
+    /// Worker threads (default: one per core). Results do not depend on it.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1024))]
+    pub threads: Option<u32>,
 }
 
 /// Flags of `cargo xtask bench`.

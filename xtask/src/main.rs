@@ -2,13 +2,18 @@
 //!
 //! - `cargo xtask reproduce`: train easy and hard tasks over many seeds, probe
 //!   every model, and write `results.csv` and `summary.json` per experiment.
+//! - `cargo xtask probe`: the same probes, outputs and report for a model
+//!   trained elsewhere (safetensors from PyTorch, edge lists, mlprobe's files).
 //! - `cargo xtask bench`: time training and the probe sweeps (straightforward
 //!   against fast evaluation) and `reproduce --quick` end to end.
 //!
 //! `cargo test` also runs the tidy checks of the repository (`tidy.rs`).
 
 mod bench;
+mod experiments;
 mod flags;
+mod probe;
+mod report;
 mod reproduce;
 #[cfg(test)]
 mod tidy;
@@ -19,6 +24,7 @@ fn main() -> std::process::ExitCode {
     let flags = flags::Xtask::parse();
     let result = match flags.command {
         flags::Command::Reproduce(r) => reproduce::run(r),
+        flags::Command::Probe(p) => probe::run(p),
         flags::Command::Bench(b) => bench::run(b),
     };
     match result {

@@ -33,7 +33,7 @@ fn tracked_text_files() -> Vec<PathBuf> {
         .output()
         .expect("git ls-files");
     assert!(out.status.success(), "git ls-files failed");
-    let binary = ["gz", "ttf", "png", "svg", "mlpm", "lock", "safetensors"];
+    let binary = ["gz", "ttf", "png", "svg", "lock", "safetensors", "npz"];
     out.stdout
         .split(|&b| b == 0)
         .filter(|p| !p.is_empty())

@@ -21,6 +21,46 @@ pub enum StoreError {
         /// What is wrong.
         reason: String,
     },
+    /// A tensor's element type is not a floating-point type mlprobe reads.
+    #[error("{path}: tensor `{tensor}` is {dtype}; supported are F32, F16, BF16 and F64")]
+    Dtype {
+        /// The file.
+        path: PathBuf,
+        /// The tensor.
+        tensor: String,
+        /// Its element type.
+        dtype: String,
+    },
+    /// A tensor's shape does not fit an MLP.
+    #[error("{path}: tensor `{tensor}`: {reason}")]
+    Shape {
+        /// The file.
+        path: PathBuf,
+        /// The tensor.
+        tensor: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// The weight matrices do not chain into one network.
+    #[error("{path}: {reason}")]
+    Chain {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong, naming the tensors.
+        reason: String,
+    },
+    /// The first layer's inputs are not the data's.
+    #[error("{path}: {tensor} takes {found} inputs, the data has {expected}")]
+    InputDim {
+        /// The file.
+        path: PathBuf,
+        /// The first layer's weight tensor.
+        tensor: String,
+        /// Its number of inputs.
+        found: usize,
+        /// The data's input dimension.
+        expected: usize,
+    },
 }
 
 /// Why an edge list could not be read.

@@ -481,7 +481,14 @@ mod tests {
                     }
                 }
                 if l + 1 < net.layers.len() {
-                    next.iter_mut().for_each(|v| *v = v.max(0.0));
+                    next.iter_mut().for_each(|v| {
+                        *v = match net.activation {
+                            Activation::Relu => v.max(0.0),
+                            Activation::Tanh => v.tanh(),
+                            Activation::Sigmoid => 1.0 / (1.0 + (-*v).exp()),
+                            Activation::Identity => *v,
+                        }
+                    });
                 }
                 values = next;
             }
@@ -521,5 +528,32 @@ mod tests {
         assert!(eval.is_exact(&signed));
         let first = WeightStack::new(Activation::Identity, vec![signed.layers[0].clone()]);
         assert_eq!(eval.first_layer_f64(&signed.layers[0]), naive_logits(&first, &examples));
+    }
+
+    #[test]
+    fn deeper_networks_match_the_textbook_forward_pass_for_every_activation() {
+        use rand::RngExt;
+        let mut rng = crate::probe_rng(11);
+        let examples = Examples {
+            x: (0..30 * 40)
+                .map(|_| mlprobe_tasks::normalize_pixel(rng.random_range(0..=255u8)))
+                .collect(),
+            y: (0..30).map(|_| rng.random_range(0..4u32)).collect(),
+            dim: 40,
+        };
+        let eval = Evaluator::new(&examples);
+        for activation in Activation::ALL {
+            // Three layers, four classes, widths past one kernel block.
+            let net = crate::initial_weights(&[40, 70, 16, 4], activation, &mut rng);
+            let naive = naive_logits(&net, &examples);
+            for (ours, naive) in eval.logits(&net).iter().zip(&naive) {
+                assert!((*ours as f64 - naive).abs() < 1e-5, "{activation}: {ours} vs {naive}");
+            }
+            let predicted: Vec<u32> = naive
+                .chunks_exact(4)
+                .map(|r| (0..4).fold(0, |b, c| if r[c] > r[b] { c } else { b }) as u32)
+                .collect();
+            assert_eq!(eval.predictions(&net), predicted, "{activation}");
+        }
     }
 }

@@ -11,7 +11,8 @@
 //! - [`Evaluator`]: fast, bit-reproducible accuracy of any network on a set
 //!   of examples, and [`SweepEvaluator`] for the many related networks of a
 //!   probe sweep;
-//! - [`store`]: model files and the reference implementation's edge lists;
+//! - [`store`]: model files (safetensors), MLPs saved by PyTorch, and the
+//!   reference implementation's edge lists;
 //! - the data types of `mlprobe-tasks` ([`Task`], [`Embedded`], [`Examples`]),
 //!   re-exported so that a user of one probe crate needs no other import.
 //!

@@ -27,7 +27,7 @@
 //! ```
 //! # use std::path::Path;
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
-//! # let path = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/mnist-0-7-relu.mlpm"));
+//! # let path = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/mnist-0-7-relu.safetensors"));
 //! use mlprobe_binarize::Binarize;
 //! use mlprobe_prune::{Embedded, Evaluator, Perturbation, PruneParams, Selection, Task, load_model, probe_rng};
 //!

@@ -51,9 +51,15 @@ pub const CLAIMS: [&str; 6] = [
     "The gap full-vs-binarized (or full-vs-shuffled) measures task complexity; across the 45 MNIST pairs it varies from about 0 to about 50 points.",
 ];
 
-/// Whether some claim reads the sweep of `probe` and `strategy` (the rest
-/// get a table of their own in the report).
-pub fn covers(probe: &str, strategy: &str) -> bool {
+/// Whether some claim reads the sweep of `probe` and `strategy` in `exp`
+/// (the rest get a table of their own in the report): the claims compare
+/// easy and hard tasks, so they read only experiments that have both.
+pub fn covers(exp: &Experiment, probe: &str, strategy: &str) -> bool {
+    !pairs(exp).is_empty() && reads(probe, strategy)
+}
+
+/// Whether some claim reads the sweep of `probe` and `strategy`.
+fn reads(probe: &str, strategy: &str) -> bool {
     matches!(
         (probe, strategy),
         ("binarize" | "randomize", _)
@@ -123,7 +129,10 @@ fn not_measured(claim: &'static str, what: &str) -> Claim {
 
 fn binarization(inputs: &[Input<'_>]) -> Claim {
     let Some((exp, run)) = find(inputs, |r| r.probe == "binarize") else {
-        return not_measured(CLAIMS[0], "needs a binarize probe");
+        return not_measured(
+            CLAIMS[0],
+            "needs easy and hard tasks of a dataset with a binarize probe",
+        );
     };
     let mut words = Vec::new();
     let (mut collapse, mut keeps) = (true, true);
@@ -161,7 +170,7 @@ fn binarization(inputs: &[Input<'_>]) -> Claim {
 
 fn pruning_recovery(inputs: &[Input<'_>]) -> Claim {
     let Some((exp, run)) = find(inputs, |r| r.probe == "prune" && r.strategy == "smallest" && r.signed) else {
-        return not_measured(CLAIMS[1], "needs a signed prune sweep");
+        return not_measured(CLAIMS[1], "needs easy and hard tasks with a signed prune sweep");
     };
     let Some((_, e, h)) = pairs(exp).into_iter().find(|(d, _, _)| d == "mnist") else {
         return not_measured(CLAIMS[1], "needs MNIST easy and hard tasks");
@@ -207,7 +216,7 @@ fn pruning_recovery(inputs: &[Input<'_>]) -> Claim {
 
 fn phase_transition(inputs: &[Input<'_>]) -> Claim {
     let Some((exp, run)) = find(inputs, |r| r.probe == "prune" && r.strategy == "smallest" && r.signed) else {
-        return not_measured(CLAIMS[2], "needs a signed prune sweep");
+        return not_measured(CLAIMS[2], "needs easy and hard tasks with a signed prune sweep");
     };
     let mut words = Vec::new();
     let (mut sharp, mut smooth, mut largest_kills) = (false, true, true);
@@ -325,7 +334,7 @@ fn resonance(inputs: &[Input<'_>]) -> Claim {
 
 fn randomization(inputs: &[Input<'_>]) -> Claim {
     let Some((exp, run)) = find(inputs, |r| r.probe == "randomize") else {
-        return not_measured(CLAIMS[4], "needs a randomize probe");
+        return not_measured(CLAIMS[4], "needs easy and hard tasks with a randomize probe");
     };
     let mut words = Vec::new();
     let (mut all_more, mut easy_clearer) = (true, true);

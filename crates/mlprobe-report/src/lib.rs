@@ -115,14 +115,43 @@ fn setup(inputs: &[Input<'_>], ctx: &Context) -> String {
         env!("CARGO_PKG_VERSION"),
         ctx.rustc
     );
-    let _ = writeln!(
-        s,
-        "- Data: unless a task names a `data_dir`, the embedded 10,000-image subsets of MNIST and Fashion-MNIST (7,996 training and 2,004 test images, 80/20 per class), so a class pair has about 1,650 training and 400 test images."
-    );
-    let _ = writeln!(
-        s,
-        "- Model: MLP 784-64-2, PyTorch-style initialisation, Adam (lr 0.01, cosine annealing per epoch), batch 128, NLL on log-softmax; trained biases kept in every probe. A run whose full-precision test accuracy is below the experiment's threshold (70 %) counts as failed and is left out of every statistic.\n"
-    );
+    let given: Vec<&mlprobe_runner::GivenModel> = inputs.iter().filter_map(|(e, _)| e.model.as_ref()).collect();
+    match given.first() {
+        None => {
+            let _ = writeln!(
+                s,
+                "- Data: unless a task names a `data_dir`, the embedded 10,000-image subsets of MNIST and Fashion-MNIST (7,996 training and 2,004 test images, 80/20 per class), so a class pair has about 1,650 training and 400 test images."
+            );
+            let _ = writeln!(
+                s,
+                "- Model: MLP 784-64-2, PyTorch-style initialisation, Adam (lr 0.01, cosine annealing per epoch), batch 128, NLL on log-softmax; trained biases kept in every probe. A run whose full-precision test accuracy is below the experiment's threshold (70 %) counts as failed and is left out of every statistic.\n"
+            );
+        }
+        Some(model) => {
+            let net = &model.weights;
+            let sizes: Vec<String> = net.sizes().iter().map(|n| n.to_string()).collect();
+            let (exp, run) = inputs[0];
+            let task = &exp.tasks[0];
+            let _ = writeln!(
+                s,
+                "- Model: `{}`, trained elsewhere: an MLP {} with {} activations, probed as given (its own accuracy is the row `none`; nothing is trained, no run counts as failed).",
+                model.path.display(),
+                sizes.join("-"),
+                net.activation
+            );
+            for note in &model.notes {
+                let _ = writeln!(s, "  - read: {note}");
+            }
+            let _ = writeln!(
+                s,
+                "- Data: the test split of {} (classes {}, in the model's label order), {} images; random draws seeded by seed {}.\n",
+                task.dataset,
+                task.classes_label(),
+                run.units.first().map_or(0, |u| u.test_images),
+                exp.first_seed
+            );
+        }
+    }
     let _ = writeln!(
         s,
         "| experiment | activation | epochs | seeds per task | sweep points per model | trained / failed per task | wall time |"
@@ -144,7 +173,11 @@ fn setup(inputs: &[Input<'_>], ctx: &Context) -> String {
             "| {} | {} | {} | {} | {} | {} | {:.1} s |",
             exp.name,
             exp.training.activation,
-            exp.training.epochs,
+            if exp.model.is_some() {
+                "given".to_string()
+            } else {
+                exp.training.epochs.to_string()
+            },
             run.summary.seeds.len(),
             run.units.first().map(|u| u.rows.len() - 1).unwrap_or(0),
             counts.join(", "),
@@ -172,7 +205,12 @@ pub fn write_report(out: &Path, inputs: &[Input<'_>], ctx: &Context) -> Result<R
     let _ = writeln!(md, "# mlprobe report\n");
     let _ = writeln!(
         md,
-        "Reproduction of *Task complexity shapes internal representations and robustness in neural networks* (Jankowski et al., arXiv:2508.05463) with mlprobe. Every number below comes from the runs in this folder: `<experiment>/results.csv` has one row per evaluation, `<experiment>/summary.json` and `<experiment>/medians.csv` the statistics.\n"
+        "{} Every number below comes from the runs in this folder: `<experiment>/results.csv` has one row per evaluation, `<experiment>/summary.json` and `<experiment>/medians.csv` the statistics.\n",
+        if inputs.iter().any(|(e, _)| e.model.is_some()) {
+            "The probes of *Task complexity shapes internal representations and robustness in neural networks* (Jankowski et al., arXiv:2508.05463), run by mlprobe on a model trained elsewhere."
+        } else {
+            "Reproduction of *Task complexity shapes internal representations and robustness in neural networks* (Jankowski et al., arXiv:2508.05463) with mlprobe."
+        }
     );
     md.push_str(&setup(inputs, ctx));
     let _ = writeln!(md, "\n## The paper's claims, measured\n");

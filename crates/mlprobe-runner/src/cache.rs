@@ -62,7 +62,7 @@ pub fn model_path(out: &Path, exp: &Experiment, spec: &TaskSpec, seed: u64) -> P
         t.epochs,
         &key_hash(&ModelKey::of(exp, spec))[..12]
     );
-    out.join("models").join(folder).join(format!("seed-{seed}.mlpm"))
+    out.join("models").join(folder).join(format!("seed-{seed}.safetensors"))
 }
 
 /// Where the results of unit (task `t`, `seed`) are stored.
@@ -73,12 +73,13 @@ pub fn unit_path(out: &Path, exp: &Experiment, t: usize, seed: u64) -> PathBuf {
         .join(format!("{t}-{}-{}-seed-{seed}.json", spec.dataset, spec.label))
 }
 
-/// What a unit's numbers depend on: its model's key, the failure threshold,
+/// What a unit's numbers depend on: its model's key (or, for a given model,
+/// its hash, data and classes),
 /// the evaluation and binarization versions, and every sweep point with its
 /// draws and the probe kinds and versions in it.
 #[derive(Serialize)]
-struct UnitKey<'a> {
-    model: ModelKey<'a>,
+struct UnitKey {
+    model: String,
     evaluation: u32,
     binarize: u32,
     points: Vec<String>,
@@ -86,8 +87,12 @@ struct UnitKey<'a> {
 
 /// The fingerprint of a unit file: a stored unit is reused only when it matches.
 pub fn unit_fingerprint(exp: &Experiment, spec: &TaskSpec, points: &[SweepPoint]) -> String {
+    let model = match &exp.model {
+        Some(given) => format!("given:{}:{}:{:?}", given.hash, spec.source.identity(), spec.classes),
+        None => key_hash(&ModelKey::of(exp, spec)),
+    };
     key_hash(&UnitKey {
-        model: ModelKey::of(exp, spec),
+        model,
         evaluation: EVALUATION_VERSION,
         binarize: mlprobe_binarize::VERSION,
         points: points

@@ -31,11 +31,13 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use mlprobe_core::{TrainConfig, TrainParams};
+use mlprobe_graph::WeightStack;
 use mlprobe_tasks::{Embedded, GaussianPair};
 use serde::Deserialize;
 
 use crate::errors::{ConfigError, InvalidKey};
 use crate::registry::Registry;
+use crate::seed::hex_digest_bytes;
 use crate::sweep::{ProbeSpec, SweepPoint};
 
 /// The `[training]` table: the core crate's parameters, every key required.
@@ -161,6 +163,9 @@ pub enum DataSource {
     Dir(PathBuf),
     /// A synthetic task.
     Synthetic(GaussianPair),
+    /// The test set of a NumPy `.npz` file (`x_test`, `y_test`), for
+    /// probing a model trained elsewhere.
+    Npz(PathBuf),
 }
 
 impl DataSource {
@@ -169,10 +174,37 @@ impl DataSource {
         match self {
             DataSource::Embedded(e) => format!("embedded:{}", e.name()),
             DataSource::Dir(p) => format!("dir:{}", p.display()),
+            DataSource::Npz(p) => format!("npz:{}", p.display()),
             DataSource::Synthetic(g) => format!(
                 "synthetic-gaussian:dim={},separation={},sigma={},n_train={},n_test={},seed={}",
                 g.dim, g.separation, g.sigma, g.n_train, g.n_test, g.seed
             ),
+        }
+    }
+}
+
+/// A network trained elsewhere, probed instead of trained.
+#[derive(Debug, Clone)]
+pub struct GivenModel {
+    /// Where it was read from.
+    pub path: PathBuf,
+    /// Its weights and activation.
+    pub weights: Arc<WeightStack>,
+    /// What was converted or assumed when it was read.
+    pub notes: Vec<String>,
+    /// SHA-256 of the network, part of its units' fingerprints.
+    pub hash: String,
+}
+
+impl GivenModel {
+    /// The model read from `path`, with the notes of its reading.
+    pub fn new(path: &Path, weights: WeightStack, notes: Vec<String>) -> Self {
+        let hash = hex_digest_bytes(&mlprobe_graph::store::encode_model(&weights, &serde_json::Value::Null));
+        Self {
+            path: path.to_path_buf(),
+            weights: Arc::new(weights),
+            notes,
+            hash,
         }
     }
 }
@@ -224,6 +256,9 @@ pub struct Experiment {
     pub map: Option<MapSection>,
     /// The probes its `[[probes]]` entries may name.
     pub registry: Arc<Registry>,
+    /// A model trained elsewhere that its probes run on instead of training
+    /// (see [`Experiment::probing`]).
+    pub model: Option<GivenModel>,
 }
 
 impl Experiment {
@@ -259,6 +294,36 @@ impl Experiment {
             message: e.to_string().trim_end().to_string(),
         })?;
         file.check(name, path, registry)
+    }
+
+    /// This experiment's probes on a model trained elsewhere: its
+    /// `[training]`, `[runs]`, `[[tasks]]` and `[map]` give way to the model,
+    /// one task, and one `seed` for the random draws. No run counts as
+    /// failed: the model is what it is.
+    pub fn probing(self, model: GivenModel, task: TaskSpec, seed: u64) -> Result<Self, ConfigError> {
+        let sizes = model.weights.sizes();
+        let training = TrainParams {
+            hidden: sizes[1..sizes.len() - 1].to_vec(),
+            activation: model.weights.activation,
+            failed_below: 0.0,
+            ..self.training.params().clone()
+        }
+        .check()
+        .map_err(|e| ConfigError::Invalid {
+            path: model.path.clone(),
+            invalid: InvalidKey::new("model", format!("{sizes:?}"), e.to_string()),
+        })?;
+        Ok(Self {
+            training,
+            seeds: 1,
+            quick_seeds: 1,
+            first_seed: seed,
+            failed_below: 0.0,
+            tasks: vec![task],
+            map: None,
+            model: Some(model),
+            ..self
+        })
     }
 
     /// The seeds to run.
@@ -462,6 +527,7 @@ impl ExperimentFile {
             probes: self.probes,
             map: self.map,
             registry,
+            model: None,
         })
     }
 }

@@ -10,12 +10,12 @@ use crate::config::{DataSource, Experiment, TaskSpec};
 use crate::errors::RunError;
 
 /// The images of a task's data source, read (or, embedded, borrowed);
-/// `None` for a synthetic task, which has none.
+/// `None` for a synthetic task or an `.npz` test set, which have none.
 pub fn dataset_of(spec: &TaskSpec) -> Result<Option<Cow<'static, Dataset>>, DataError> {
     Ok(match &spec.source {
         DataSource::Embedded(e) => Some(Cow::Borrowed(e.load())),
         DataSource::Dir(dir) => Some(Cow::Owned(Dataset::from_dir(dir)?)),
-        DataSource::Synthetic(_) => None,
+        DataSource::Synthetic(_) | DataSource::Npz(_) => None,
     })
 }
 
@@ -38,6 +38,10 @@ pub fn load_tasks(exp: &Experiment) -> Result<Vec<Task>, RunError> {
                     let mut task = g.generate().map_err(error)?;
                     task.dataset = spec.dataset.clone();
                     return Ok(task);
+                }
+                DataSource::Npz(path) => {
+                    let classes = (!spec.classes.is_empty()).then_some(&spec.classes[..]);
+                    return mlprobe_tasks::npz::load_npz(path, &spec.dataset, classes).map_err(error);
                 }
                 DataSource::Embedded(e) => e.load(),
                 DataSource::Dir(dir) => {

@@ -35,7 +35,7 @@ pub mod table;
 pub mod units;
 
 pub use complexity::ComplexityMap;
-pub use config::{DataSource, Experiment, TaskSpec};
+pub use config::{DataSource, Experiment, GivenModel, TaskSpec};
 pub use errors::{ConfigError, InvalidKey, RegistryError, RunError, error_chain};
 pub use evaluate::{PointResult, evaluate_sweep, evaluate_sweep_on, evaluate_sweep_plain, evaluate_sweep_with};
 pub use output::{CSV_HEADER, Medians, Row, Summary, TaskSummary, UnitResult};

@@ -4,12 +4,12 @@
 use std::path::Path;
 
 use mlprobe_core::train;
-use mlprobe_graph::WeightStack;
 use mlprobe_graph::store::{load_model, save_model};
+use mlprobe_graph::{StoreError, WeightStack};
 use mlprobe_tasks::Task;
 use serde::Serialize;
 
-use crate::cache::ModelKey;
+use crate::cache::{ModelKey, model_path};
 use crate::config::{Experiment, TaskSpec};
 use crate::errors::RunError;
 
@@ -20,6 +20,31 @@ struct ModelMeta<'a> {
     #[serde(flatten)]
     key: ModelKey<'a>,
     epoch_loss: &'a [f32],
+}
+
+/// The model of a unit: the experiment's given model, or the one of (task
+/// `spec`, `seed`) from the model cache under `out`, trained now if missing.
+/// Returns the weights and whether it was trained now.
+pub fn unit_model(
+    exp: &Experiment,
+    spec: &TaskSpec,
+    task: &Task,
+    seed: u64,
+    out: &Path,
+) -> Result<(WeightStack, bool), RunError> {
+    match &exp.model {
+        Some(given) => Ok(((*given.weights).clone(), false)),
+        None => model_for(exp, spec, task, seed, &model_path(out, exp, spec, seed)),
+    }
+}
+
+/// The model a finished unit was evaluated on: the given one, or the one in
+/// the model cache under `out`.
+pub fn stored_model(exp: &Experiment, spec: &TaskSpec, seed: u64, out: &Path) -> Result<WeightStack, StoreError> {
+    match &exp.model {
+        Some(given) => Ok((*given.weights).clone()),
+        None => Ok(load_model(&model_path(out, exp, spec, seed))?.0),
+    }
 }
 
 /// The model of (task `spec`, `seed`) from `path` if present and valid,

@@ -50,6 +50,8 @@ fn shortest<S: serde::Serializer>(v: &f64, s: S) -> Result<S::Ok, S::Error> {
 pub struct UnitResult {
     /// Index into the experiment's tasks.
     pub task: usize,
+    /// Test examples the accuracies are measured on.
+    pub test_images: usize,
     /// Training seed.
     pub seed: u64,
     /// Full-precision test accuracy in percent.

@@ -7,14 +7,13 @@ use std::path::Path;
 
 use mlprobe_binarize::{Binarize, sign};
 use mlprobe_core::RunStatus;
-use mlprobe_graph::store::load_model;
 use mlprobe_graph::{Evaluator, Perturbation, WeightStack, probe_rng};
 use mlprobe_tasks::Task;
 use serde::Serialize;
 
-use crate::cache::model_path;
 use crate::config::Experiment;
 use crate::errors::RunError;
+use crate::models::stored_model;
 use crate::output::{UnitResult, write_json};
 use crate::stats::Quartiles;
 use crate::sweep::SweepPoint;
@@ -112,8 +111,7 @@ pub fn analyse(
     let mut out_units = Vec::new();
     for u in units.iter().filter(|u| u.status == RunStatus::Trained) {
         let spec = &exp.tasks[u.task];
-        let path = model_path(out, exp, spec, u.seed);
-        let (net, _) = load_model(&path).map_err(|source| RunError::Analysis {
+        let net = stored_model(exp, spec, u.seed, out).map_err(|source| RunError::Analysis {
             analysis: "the resonance analysis",
             dataset: spec.dataset.clone(),
             label: spec.label.clone(),

@@ -10,7 +10,12 @@ pub fn derive_seed(text: &str) -> u64 {
 
 /// The SHA-256 of `text`, in hexadecimal: the hash of cache keys.
 pub fn hex_digest(text: &str) -> String {
-    format!("{:x}", Sha256::digest(text.as_bytes()))
+    hex_digest_bytes(text.as_bytes())
+}
+
+/// The SHA-256 of `bytes`, in hexadecimal.
+pub fn hex_digest_bytes(bytes: &[u8]) -> String {
+    format!("{:x}", Sha256::digest(bytes))
 }
 
 #[cfg(test)]

@@ -7,11 +7,11 @@ use mlprobe_graph::Evaluator;
 use mlprobe_graph::store::atomic_write;
 use mlprobe_tasks::Task;
 
-use crate::cache::{model_path, unit_fingerprint, unit_path};
+use crate::cache::{unit_fingerprint, unit_path};
 use crate::config::Experiment;
 use crate::errors::RunError;
 use crate::evaluate::evaluate_sweep;
-use crate::models::model_for;
+use crate::models::unit_model;
 use crate::output::{Row, UnitResult};
 use crate::sweep::SweepPoint;
 
@@ -29,7 +29,7 @@ struct UnitFile {
 
 fn unit_result(
     exp: &Experiment,
-    t: usize,
+    (t, test_images): (usize, usize),
     seed: u64,
     points: &[SweepPoint],
     file: UnitFile,
@@ -58,6 +58,7 @@ fn unit_result(
         .collect();
     UnitResult {
         task: t,
+        test_images,
         seed,
         full,
         status: RunStatus::from_accuracy(full, exp.failed_below),
@@ -86,9 +87,16 @@ pub fn run_unit(
         && file.fingerprint == fingerprint
         && file.accuracies.len() == points.len() + 1
     {
-        return Ok(unit_result(exp, t, seed, points, file, (false, false)));
+        return Ok(unit_result(
+            exp,
+            (t, task.test.len()),
+            seed,
+            points,
+            file,
+            (false, false),
+        ));
     }
-    let (net, trained_now) = model_for(exp, spec, task, seed, &model_path(out, exp, spec, seed))?;
+    let (net, trained_now) = unit_model(exp, spec, task, seed, out)?;
     let eval = Evaluator::new(&task.test);
     let mut accuracies = vec![eval.accuracy(&net)];
     let mut measures = Vec::new();
@@ -106,5 +114,12 @@ pub fn run_unit(
         measures,
     };
     atomic_write(&stored, &serde_json::to_vec(&file).expect("plain data"))?;
-    Ok(unit_result(exp, t, seed, points, file, (trained_now, true)))
+    Ok(unit_result(
+        exp,
+        (t, task.test.len()),
+        seed,
+        points,
+        file,
+        (trained_now, true),
+    ))
 }

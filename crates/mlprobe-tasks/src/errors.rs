@@ -130,4 +130,12 @@ pub enum DataError {
         /// What would be valid.
         expected: &'static str,
     },
+    /// A NumPy `.npz` file that does not hold a test set.
+    #[error("{path}: {reason}")]
+    Npz {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
 }

@@ -7,7 +7,8 @@
 //! - [`Task`]: the classes of a dataset relabelled `0..k-1`, with inputs
 //!   normalised to `[-1, 1]`;
 //! - [`GaussianPair`]: a synthetic two-class task whose difficulty is a knob;
-//! - [`ssim`]: SSIM as scikit-image computes it, and mean SSIM distances between classes.
+//! - [`ssim`]: SSIM as scikit-image computes it, and mean SSIM distances between classes;
+//! - `npz` (feature `npz`): a test set from a NumPy `.npz` file.
 //!
 //! ```
 //! use mlprobe_tasks::{Embedded, Task};
@@ -22,6 +23,8 @@ pub mod dataset;
 pub mod embedded;
 pub mod errors;
 pub mod idx;
+#[cfg(feature = "npz")]
+pub mod npz;
 pub mod ssim;
 pub mod synthetic;
 pub mod task;

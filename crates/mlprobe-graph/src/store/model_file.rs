@@ -1,0 +1,160 @@
+//! mlprobe's model files: safetensors in the layout of PyTorch's
+//! `nn.Sequential(nn.Linear, activation, nn.Linear, ...)`.
+//!
+//! Layer `l` is stored as `{2l}.weight` (`[n_out, n_in]`, `f32`) and
+//! `{2l}.bias` (`[n_out]`), the names `nn.Sequential` gives its linear
+//! layers when an activation module sits between them, so that
+//! `model.load_state_dict(safetensors.torch.load_file(path))` loads it. The
+//! metadata map holds `format` ([`MODEL_FORMAT`]), `activation`, `sizes`
+//! (JSON, e.g. `[784,64,2]`) and `meta` (free-form JSON: the runner stores
+//! the seed, the training configuration and the loss curve there).
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use safetensors::serialize;
+use safetensors::tensor::{Dtype, TensorView};
+
+use crate::activation::Activation;
+use crate::errors::StoreError;
+use crate::store::atomic::atomic_write;
+use crate::store::pytorch::read_safetensors;
+use crate::weights::WeightStack;
+
+/// The `format` entry of a model file's metadata.
+pub const MODEL_FORMAT: &str = "mlprobe-model-2";
+
+/// The names of layer `l`'s tensors.
+fn names(l: usize) -> (String, String) {
+    (format!("{}.weight", 2 * l), format!("{}.bias", 2 * l))
+}
+
+/// Encodes a network and its metadata as a model file.
+pub fn encode_model(net: &WeightStack, meta: &serde_json::Value) -> Vec<u8> {
+    let mut tensors: Vec<(String, Vec<u8>, Vec<usize>)> = Vec::new();
+    for (l, layer) in net.layers.iter().enumerate() {
+        let (w, b) = names(l);
+        let mut weights = Vec::with_capacity(layer.weights.len() * 4);
+        for o in 0..layer.n_out {
+            for i in 0..layer.n_in {
+                weights.extend_from_slice(&layer.weight(i, o).to_le_bytes());
+            }
+        }
+        tensors.push((w, weights, vec![layer.n_out, layer.n_in]));
+        let bias = layer.bias.iter().flat_map(|v| v.to_le_bytes()).collect();
+        tensors.push((b, bias, vec![layer.n_out]));
+    }
+    let views = tensors.iter().map(|(name, bytes, shape)| {
+        let view = TensorView::new(Dtype::F32, shape.clone(), bytes).expect("sizes match shapes");
+        (name.clone(), view)
+    });
+    let metadata = HashMap::from([
+        ("format".to_string(), MODEL_FORMAT.to_string()),
+        ("activation".to_string(), net.activation.to_string()),
+        (
+            "sizes".to_string(),
+            serde_json::to_string(&net.sizes()).expect("plain data"),
+        ),
+        ("meta".to_string(), meta.to_string()),
+    ]);
+    serialize(views, Some(metadata)).expect("plain f32 tensors serialize")
+}
+
+/// Decodes a model file; `path` is only used in error messages.
+pub fn decode_model(bytes: &[u8], path: &Path) -> Result<(WeightStack, serde_json::Value), StoreError> {
+    let bad = |reason: String| StoreError::Format {
+        path: path.to_path_buf(),
+        reason,
+    };
+    let (_, header) =
+        safetensors::SafeTensors::read_metadata(bytes).map_err(|e| bad(format!("not a safetensors file: {e}")))?;
+    let info = header.metadata().clone().unwrap_or_default();
+    let entry = |key: &str| {
+        info.get(key)
+            .ok_or_else(|| bad(format!("no `{key}` in its metadata: not written by mlprobe")))
+    };
+    if entry("format")? != MODEL_FORMAT {
+        return Err(bad(format!("format `{}`, expected `{MODEL_FORMAT}`", entry("format")?)));
+    }
+    let activation: Activation = entry("activation")?.parse().map_err(|e| bad(format!("{e}")))?;
+    let sizes: Vec<usize> = serde_json::from_str(entry("sizes")?).map_err(|e| bad(format!("sizes: {e}")))?;
+    let meta: serde_json::Value = serde_json::from_str(entry("meta")?).map_err(|e| bad(format!("meta: {e}")))?;
+    if sizes.len() < 2 {
+        return Err(bad(format!("layer sizes {sizes:?}")));
+    }
+    let layers: Vec<String> = (0..sizes.len() - 1).map(|l| names(l).0).collect();
+    let imported = read_safetensors(bytes, path, sizes[0], sizes.last().copied(), Some(&layers))?;
+    let net = WeightStack::new(activation, imported.layers);
+    if net.sizes() != sizes || !imported.notes.is_empty() {
+        return Err(bad(format!(
+            "tensors do not match the sizes {sizes:?} of its metadata: {}",
+            imported.notes.join("; ")
+        )));
+    }
+    Ok((net, meta))
+}
+
+/// Saves a network with its metadata, atomically.
+pub fn save_model(path: &Path, net: &WeightStack, meta: &serde_json::Value) -> Result<(), StoreError> {
+    atomic_write(path, &encode_model(net, meta))
+}
+
+/// Loads a network saved by [`save_model`].
+pub fn load_model(path: &Path) -> Result<(WeightStack, serde_json::Value), StoreError> {
+    let bytes = std::fs::read(path).map_err(|source| StoreError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    decode_model(&bytes, path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::weights::Layer;
+
+    pub(crate) fn net() -> WeightStack {
+        WeightStack::new(
+            Activation::Tanh,
+            vec![
+                Layer::new(3, 2, vec![0.5, -0.25, 0.0, 1.5, -2.0, 0.125], vec![0.1, -0.1]),
+                Layer::new(2, 2, vec![1.0, 2.0, 3.0, 4.0], vec![0.0, 5.0]),
+            ],
+        )
+    }
+
+    #[test]
+    fn model_file_round_trip_and_corruption() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sub/m.safetensors");
+        let meta = serde_json::json!({"seed": 4});
+        save_model(&path, &net(), &meta).unwrap();
+        let (back, m) = load_model(&path).unwrap();
+        assert_eq!(back, net());
+        assert_eq!(m, meta);
+        let mut bytes = std::fs::read(&path).unwrap();
+        bytes.truncate(bytes.len() - 3);
+        let err = decode_model(&bytes, &path).unwrap_err().to_string();
+        assert!(err.contains("not a safetensors file"), "{err}");
+        let err = decode_model(b"hello\n{}\n", &path).unwrap_err().to_string();
+        assert!(err.contains("not a safetensors file"), "{err}");
+        // Only the final file is left in the folder.
+        assert_eq!(std::fs::read_dir(path.parent().unwrap()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn the_layout_is_pytorchs_sequential() {
+        let bytes = encode_model(&net(), &serde_json::Value::Null);
+        let st = safetensors::SafeTensors::deserialize(&bytes).unwrap();
+        let mut names = st.names();
+        names.sort();
+        assert_eq!(names, ["0.bias", "0.weight", "2.bias", "2.weight"]);
+        let w = st.tensor("0.weight").unwrap();
+        assert_eq!(w.shape(), [2, 3]);
+        // weight[o = 1][i = 0] is mlprobe's weight(0, 1) = -0.25.
+        assert_eq!(&w.data()[12..16], &(-0.25f32).to_le_bytes());
+        // Read as any PyTorch file, it is the same network.
+        let any = read_safetensors(&bytes, Path::new("m"), 3, Some(2), None).unwrap();
+        assert_eq!(any.layers, net().layers);
+    }
+}

@@ -1,0 +1,274 @@
+//! `cargo xtask probe` as a user runs it: a model saved by PyTorch comes back
+//! with the accuracies PyTorch measured, and every bad input ends in one
+//! clear error, exit code 1, and nothing written.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use safetensors::serialize;
+use safetensors::tensor::{Dtype, TensorView};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+}
+
+fn fixture() -> PathBuf {
+    root().join("tests/fixtures/pytorch/mlp-784-32-16-2.safetensors")
+}
+
+/// Runs `xtask probe` with `args` into `out`; returns (exit code, stderr).
+fn probe(args: &[&str], out: &Path) -> (i32, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .arg("probe")
+        .args(args)
+        .arg("--out")
+        .arg(out)
+        .output()
+        .unwrap();
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+/// A safetensors file of f32 tensors (small values), or of another dtype.
+fn safetensors_file(path: &Path, tensors: &[(&str, &[usize])], dtype: Dtype) {
+    let size = match dtype {
+        Dtype::I64 | Dtype::F64 => 8,
+        _ => 4,
+    };
+    let data: Vec<(String, Vec<u8>, Vec<usize>)> = tensors
+        .iter()
+        .map(|(name, shape)| {
+            let n: usize = shape.iter().product();
+            let bytes = (0..n)
+                .flat_map(|i| {
+                    let v = ((i % 7) as f32 - 3.0) * 0.01;
+                    let mut b = v.to_le_bytes().to_vec();
+                    b.resize(size, 0);
+                    b
+                })
+                .collect();
+            (name.to_string(), bytes, shape.to_vec())
+        })
+        .collect();
+    let views: Vec<(String, TensorView<'_>)> = data
+        .iter()
+        .map(|(n, b, s)| (n.clone(), TensorView::new(dtype, s.clone(), b).unwrap()))
+        .collect();
+    std::fs::write(path, serialize(views, None).unwrap()).unwrap();
+}
+
+/// An .npz with `x_test` of `dim` columns (when `with_x`) and labels `y`.
+fn npz_file(path: &Path, dim: u64, labels: &[i64], with_x: bool) {
+    use npyz::WriterBuilder;
+    let mut npz = npyz::npz::NpzWriter::create(path).unwrap();
+    if with_x {
+        let mut w = npz
+            .array::<f32>("x_test", Default::default())
+            .unwrap()
+            .default_dtype()
+            .shape(&[labels.len() as u64, dim])
+            .begin_nd()
+            .unwrap();
+        w.extend((0..labels.len() as u64 * dim).map(|i| (i % 5) as f32 * 0.1))
+            .unwrap();
+        w.finish().unwrap();
+    }
+    let mut w = npz
+        .array::<i64>("y_test", Default::default())
+        .unwrap()
+        .default_dtype()
+        .shape(&[labels.len() as u64])
+        .begin_nd()
+        .unwrap();
+    w.extend(labels.iter().copied()).unwrap();
+    w.finish().unwrap();
+}
+
+#[test]
+fn a_pytorch_model_comes_back_with_pytorchs_accuracies() {
+    let expected: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(root().join("tests/fixtures/pytorch/expected.json")).unwrap())
+            .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let model = fixture();
+    let (code, stderr) = probe(
+        &[
+            "--model",
+            model.to_str().unwrap(),
+            "--activation",
+            "relu",
+            "--dataset",
+            "mnist",
+            "--classes",
+            "7,9",
+            "--experiment",
+            "binarization",
+        ],
+        &out,
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let csv = std::fs::read_to_string(out.join("binarization/results.csv")).unwrap();
+    let accuracy = |probe: &str| -> f64 {
+        let line = csv.lines().find(|l| l.split(',').nth(4) == Some(probe)).unwrap();
+        line.rsplit(',').next().unwrap().parse().unwrap()
+    };
+    let one_image = 100.0 / expected["test_images"].as_f64().unwrap();
+    for (probe, key) in [("none", "accuracy_full"), ("binarize", "accuracy_binarized")] {
+        let (ours, theirs) = (accuracy(probe), expected[key].as_f64().unwrap());
+        assert!(
+            (ours - theirs).abs() <= one_image + 1e-9,
+            "{probe}: {ours} vs PyTorch {theirs}"
+        );
+    }
+    assert!(csv.starts_with("dataset,task,classes,seed,probe,strategy,level,signed,accuracy\n"));
+    assert!(
+        csv.contains("mnist,mlp-784-32-16-2,7-9,0,binarize,none,0,true,"),
+        "{csv}"
+    );
+    assert!(out.join("REPORT.md").is_file());
+}
+
+#[test]
+fn bad_inputs_are_one_clear_error_and_write_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let fixture_bytes = std::fs::read(fixture()).unwrap();
+    std::fs::write(
+        d.join("truncated.safetensors"),
+        &fixture_bytes[..fixture_bytes.len() / 2],
+    )
+    .unwrap();
+    std::fs::write(d.join("text.safetensors"), "this is not a model").unwrap();
+    safetensors_file(&d.join("ints.safetensors"), &[("0.weight", &[2, 784])], Dtype::I64);
+    safetensors_file(
+        &d.join("nochain.safetensors"),
+        &[("fc1.weight", &[16, 784]), ("fc2.weight", &[2, 15])],
+        Dtype::F32,
+    );
+    safetensors_file(
+        &d.join("twoways.safetensors"),
+        &[
+            ("a.weight", &[784, 784]),
+            ("b.weight", &[3, 784]),
+            ("c.weight", &[784, 3]),
+            ("d.weight", &[2, 784]),
+        ],
+        Dtype::F32,
+    );
+    safetensors_file(&d.join("small.safetensors"), &[("fc.weight", &[2, 10])], Dtype::F32);
+    safetensors_file(&d.join("four.safetensors"), &[("fc.weight", &[2, 4])], Dtype::F32);
+    npz_file(&d.join("labels.npz"), 4, &[0, 1, 5, 1], true);
+    npz_file(&d.join("nox.npz"), 4, &[0, 1], false);
+
+    let path = |name: &str| d.join(name).to_str().unwrap().to_string();
+    let mnist = |model: &str| vec!["--model".to_string(), path(model), "--dataset".into(), "mnist".into()];
+    let cases: Vec<(Vec<String>, &str)> = vec![
+        (mnist("truncated.safetensors"), "not a safetensors file"),
+        (mnist("text.safetensors"), "not a safetensors file"),
+        (
+            mnist("ints.safetensors"),
+            "tensor `0.weight` is I64; supported are F32, F16, BF16 and F64",
+        ),
+        (mnist("nochain.safetensors"), "chain no way from 784 inputs"),
+        (mnist("twoways.safetensors"), "chain in more than one way"),
+        (
+            mnist("small.safetensors"),
+            "fc.weight takes 10 inputs, the data has 784",
+        ),
+        (
+            vec![
+                "--model".into(),
+                path("four.safetensors"),
+                "--data-npz".into(),
+                path("labels.npz"),
+            ],
+            "the data's labels are 0, 1, 2, 3, 4, 5 (6 classes) but the model has 2 outputs",
+        ),
+        (
+            vec![
+                "--model".into(),
+                path("four.safetensors"),
+                "--data-npz".into(),
+                path("nox.npz"),
+            ],
+            "no array `x_test` (it has: y_test)",
+        ),
+        (mnist("missing.safetensors"), "cannot read"),
+    ];
+    for (i, (mut args, message)) in cases.into_iter().enumerate() {
+        args.extend(["--activation".into(), "relu".into(), "--classes".into(), "7,9".into()]);
+        if args.iter().any(|a| a.ends_with(".npz")) {
+            args.truncate(args.len() - 2);
+        }
+        let out = d.join(format!("out-{i}"));
+        let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+        let (code, stderr) = probe(&refs, &out);
+        assert_eq!(code, 1, "{args:?}: {stderr}");
+        assert!(stderr.contains(message), "{args:?}: expected `{message}` in:\n{stderr}");
+        assert!(!stderr.contains("panicked"), "{stderr}");
+        assert_eq!(stderr.lines().count(), 1, "one message: {stderr}");
+        assert!(!out.exists(), "{args:?} wrote {}", out.display());
+    }
+
+    // Named in order, the ambiguous layers load.
+    let out = d.join("named");
+    let model = path("twoways.safetensors");
+    let (code, stderr) = probe(
+        &[
+            "--model",
+            &model,
+            "--activation",
+            "relu",
+            "--dataset",
+            "mnist",
+            "--classes",
+            "7,9",
+            "--layers",
+            "a,b,c,d",
+            "--experiment",
+            "binarization",
+        ],
+        &out,
+    );
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stderr.contains("note: a.weight: no bias beside it, taken as zero"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_folder_of_edge_lists_is_probed_with_zero_biases() {
+    let bytes = std::fs::read(fixture()).unwrap();
+    let imported = mlprobe_graph::store::read_safetensors(&bytes, &fixture(), 784, Some(2), None).unwrap();
+    let net = mlprobe_graph::WeightStack::new(mlprobe_graph::Activation::Relu, imported.layers);
+    let dir = tempfile::tempdir().unwrap();
+    let lists = dir.path().join("edges");
+    assert_eq!(mlprobe_graph::store::write_edge_lists(&lists, &net).unwrap().len(), 3);
+    let out = dir.path().join("out");
+    let (code, stderr) = probe(
+        &[
+            "--model",
+            lists.to_str().unwrap(),
+            "--activation",
+            "relu",
+            "--dataset",
+            "mnist",
+            "--classes",
+            "7,9",
+            "--experiment",
+            "binarization",
+        ],
+        &out,
+    );
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stderr.contains("note: edge lists carry no biases: zero biases"),
+        "{stderr}"
+    );
+    let csv = std::fs::read_to_string(out.join("binarization/results.csv")).unwrap();
+    assert!(csv.contains("mnist,edges,7-9,0,none,none,0,false,"), "{csv}");
+}
