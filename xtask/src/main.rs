@@ -30,7 +30,8 @@ fn main() -> std::process::ExitCode {
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            // The outermost message, then each cause it does not already say.
+            eprintln!("error: {}", mlprobe_runner::error_chain(e.as_ref()));
             std::process::ExitCode::FAILURE
         }
     }

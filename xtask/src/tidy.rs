@@ -25,7 +25,8 @@ fn root() -> PathBuf {
         .to_path_buf()
 }
 
-/// Every text file git tracks (data, fonts, images and the lock file left out).
+/// Every text file git tracks (data, fonts, images, the lock file and any
+/// file that is not UTF-8 left out).
 fn tracked_text_files() -> Vec<PathBuf> {
     let out = std::process::Command::new("git")
         .args(["ls-files", "-z"])
@@ -42,6 +43,7 @@ fn tracked_text_files() -> Vec<PathBuf> {
             let ext = p.extension().and_then(|e| e.to_str()).unwrap_or("");
             !binary.contains(&ext) && p.is_file()
         })
+        .filter(|p| std::fs::read(p).is_ok_and(|b| String::from_utf8(b).is_ok()))
         .collect()
 }
 

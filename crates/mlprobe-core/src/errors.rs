@@ -13,6 +13,18 @@ pub enum TrainError {
         /// The valid range.
         expected: &'static str,
     },
+    /// The network would be too large to train on this machine.
+    #[error(
+        "a {sizes} network has {weights} weights and biases, more than the 50000000 a run may train (training would hold about {megabytes} MB)"
+    )]
+    TooLarge {
+        /// Layer sizes, e.g. `784-64-2`.
+        sizes: String,
+        /// Its weights and biases.
+        weights: u64,
+        /// The memory training would need.
+        megabytes: u64,
+    },
     /// The task and the network do not fit together.
     #[error("task does not fit the network: {0}")]
     TaskMismatch(String),

@@ -63,8 +63,19 @@ impl TrainParams {
     /// Checks every parameter; the error names the first one out of range.
     pub fn check(self) -> Result<TrainConfig, TrainError> {
         let bad = |name, value: String, expected| Err(TrainError::OutOfRange { name, value, expected });
-        if self.hidden.contains(&0) {
-            return bad("hidden", format!("{:?}", self.hidden), "every hidden size >= 1");
+        if self.hidden.contains(&0) || self.hidden.iter().any(|&w| w > MAX_WIDTH) {
+            return bad(
+                "hidden",
+                format!("{:?}", self.hidden),
+                "every hidden size in 1 ..= 65536",
+            );
+        }
+        if self.hidden.len() > MAX_HIDDEN_LAYERS {
+            return bad(
+                "hidden",
+                format!("{} layers", self.hidden.len()),
+                "at most 64 hidden layers",
+            );
         }
         if self.epochs == 0 || self.epochs > 100_000 {
             return bad("epochs", self.epochs.to_string(), "1 ..= 100000");
@@ -86,11 +97,48 @@ impl TrainParams {
     }
 }
 
+/// Most hidden layers a network may have.
+pub const MAX_HIDDEN_LAYERS: usize = 64;
+/// Widest hidden layer.
+pub const MAX_WIDTH: usize = 65_536;
+/// Most weights and biases of a network one run may train: training holds
+/// about four copies (weights, gradients, Adam's two moments), 800 MB at this size.
+pub const MAX_WEIGHTS: u64 = 50_000_000;
+
 /// Checked training parameters.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TrainConfig(TrainParams);
 
 impl TrainConfig {
+    /// Weights and biases of the network for `inputs` features and `outputs` classes.
+    pub fn weights(&self, inputs: usize, outputs: usize) -> u64 {
+        let sizes: Vec<u64> = std::iter::once(inputs)
+            .chain(self.0.hidden.iter().copied())
+            .chain(std::iter::once(outputs))
+            .map(|n| n as u64)
+            .collect();
+        sizes.windows(2).map(|w| w[0] * w[1] + w[1]).sum()
+    }
+
+    /// Checks that the network for `inputs` features and `outputs` classes
+    /// is small enough to train ([`MAX_WEIGHTS`]).
+    pub fn check_size(&self, inputs: usize, outputs: usize) -> Result<(), TrainError> {
+        let weights = self.weights(inputs, outputs);
+        if weights > MAX_WEIGHTS {
+            return Err(TrainError::TooLarge {
+                sizes: std::iter::once(inputs)
+                    .chain(self.0.hidden.iter().copied())
+                    .chain(std::iter::once(outputs))
+                    .map(|n| n.to_string())
+                    .collect::<Vec<_>>()
+                    .join("-"),
+                weights,
+                megabytes: weights * 16 / 1_000_000,
+            });
+        }
+        Ok(())
+    }
+
     /// The parameters.
     pub fn params(&self) -> &TrainParams {
         &self.0
@@ -134,6 +182,30 @@ mod tests {
         .check()
         .unwrap_err();
         assert!(err.to_string().starts_with("hidden"), "{err}");
+        let err = TrainParams {
+            hidden: vec![100_000_000_000],
+            ..Default::default()
+        }
+        .check()
+        .unwrap_err();
+        assert!(err.to_string().starts_with("hidden = [100000000000]"), "{err}");
+        let deep = TrainParams {
+            hidden: vec![4096; 400],
+            ..Default::default()
+        };
+        assert!(deep.check().unwrap_err().to_string().contains("400 layers"));
+        let wide = TrainParams {
+            hidden: vec![4096; 4],
+            ..Default::default()
+        }
+        .check()
+        .unwrap();
+        let err = wide.check_size(784, 2).unwrap_err().to_string();
+        assert!(
+            err.contains("784-4096-4096-4096-4096-2") && err.contains("53567490 weights"),
+            "{err}"
+        );
+        assert!(TrainParams::default().check().unwrap().check_size(784, 2).is_ok());
         let err = TrainParams {
             epochs: 0,
             ..Default::default()

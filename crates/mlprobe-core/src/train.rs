@@ -111,6 +111,7 @@ pub fn train(task: &Task, config: &TrainConfig, seed: u64) -> Result<TrainOutcom
             task.train.len()
         )));
     }
+    config.check_size(dim, k)?;
     if let Some(bad) = task.train.y.iter().find(|&&y| y as usize >= k) {
         return Err(TrainError::TaskMismatch(format!("label {bad} with only {k} classes")));
     }

@@ -72,6 +72,14 @@ pub enum EdgeListError {
     /// The header is not `n_in n_out`.
     #[error("header `{0}` is not `n_in n_out`")]
     Header(String),
+    /// The header's sizes are more than a layer may hold.
+    #[error("header `{n_in} {n_out}`: more than 50000000 entries in one layer")]
+    TooLarge {
+        /// Input nodes of the header.
+        n_in: usize,
+        /// Output nodes of the header.
+        n_out: usize,
+    },
     /// A line is not `L<l>_<j> L<l+1>_<i> <weight>`.
     #[error("line {line}: `{text}` is not `L<l>_<j> L<l+1>_<i> <weight>`")]
     Line {

@@ -1,6 +1,7 @@
 //! Where a run keeps what it can reuse, and the keys that decide when it may:
 //! trained models under a key of everything their weights depend on, and
-//! unit files under a fingerprint of everything their numbers depend on.
+//! unit files under a fingerprint of everything their numbers depend on;
+//! damaged files are set aside to be computed again.
 
 use std::path::{Path, PathBuf};
 
@@ -100,4 +101,21 @@ pub fn unit_fingerprint(exp: &Experiment, spec: &TaskSpec, points: &[SweepPoint]
             .map(|p| format!("{}#{}#{}", p.key(), p.draws, p.identity))
             .collect(),
     })
+}
+
+/// Moves a damaged cache file aside (`<name>.damaged`), so that it is
+/// recomputed and can still be inspected; says so on standard error.
+pub fn set_aside(path: &Path, reason: &str) {
+    let aside = path.with_file_name(format!(
+        "{}.damaged",
+        path.file_name().unwrap_or_default().to_string_lossy()
+    ));
+    match std::fs::rename(path, &aside) {
+        Ok(()) => eprintln!(
+            "warning: {}: {reason}; moved to {} and computed again",
+            path.display(),
+            aside.display()
+        ),
+        Err(e) => eprintln!("warning: {}: {reason} ({e}); computed again", path.display()),
+    }
 }

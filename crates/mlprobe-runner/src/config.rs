@@ -40,6 +40,12 @@ use crate::registry::Registry;
 use crate::seed::hex_digest_bytes;
 use crate::sweep::{ProbeSpec, SweepPoint};
 
+/// Most evaluations (networks evaluated) one experiment run may make.
+pub const MAX_EVALUATIONS: u64 = 100_000_000;
+
+/// Most random image pairs per cell of the SSIM distance matrix.
+pub const MAX_SSIM_PAIRS: usize = 1_000_000;
+
 /// The `[training]` table: the core crate's parameters, every key required.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -326,6 +332,26 @@ impl Experiment {
         })
     }
 
+    /// Checks that a run (`quick` or not, with `seeds` per task overriding
+    /// the file's) stays within [`MAX_EVALUATIONS`], before anything runs;
+    /// the error names the key and the estimate.
+    pub fn check_size(&self, quick: bool, seeds: Option<usize>) -> Result<(), InvalidKey> {
+        let per_model: u64 = self.sweep(quick).iter().map(|p| p.draws as u64).sum::<u64>() + 1;
+        let models = (self.tasks.len() * self.seed_list(quick, seeds).len()) as u64;
+        let total = per_model.saturating_mul(models);
+        if total > MAX_EVALUATIONS {
+            return Err(InvalidKey::new(
+                "probes",
+                format!("{per_model} evaluations per model x {models} models = {total}"),
+                format!(
+                    "at most {MAX_EVALUATIONS} evaluations per run (at about 0.5 ms each, {:.0} hours of one core)",
+                    total as f64 * 0.5e-3 / 3600.0
+                ),
+            ));
+        }
+        Ok(())
+    }
+
     /// The seeds to run.
     pub fn seed_list(&self, quick: bool, override_count: Option<usize>) -> Vec<u64> {
         let n = override_count.unwrap_or(if quick { self.quick_seeds } else { self.seeds });
@@ -341,6 +367,19 @@ impl Experiment {
                     .expect("checked when the experiment was loaded")
             })
             .collect()
+    }
+}
+
+impl Experiment {
+    /// `self`, if its default and quick runs stay within [`MAX_EVALUATIONS`].
+    fn sized(self, path: &Path) -> Result<Self, ConfigError> {
+        for quick in [false, true] {
+            self.check_size(quick, None).map_err(|invalid| ConfigError::Invalid {
+                path: path.to_path_buf(),
+                invalid,
+            })?;
+        }
+        Ok(self)
     }
 }
 
@@ -508,6 +547,31 @@ impl ExperimentFile {
             }
         }
 
+        for spec in &tasks {
+            let inputs = match &spec.source {
+                DataSource::Embedded(_) => Some(28 * 28),
+                DataSource::Synthetic(g) => Some(g.dim),
+                DataSource::Dir(_) | DataSource::Npz(_) => None,
+            };
+            if let Some(inputs) = inputs {
+                training.check_size(inputs, spec.classes.len()).map_err(|e| {
+                    invalid(
+                        "training.hidden".into(),
+                        format!("{:?}", training.hidden),
+                        &e.to_string(),
+                    )
+                })?;
+            }
+        }
+        if let Some(map) = &self.map
+            && !(1..=MAX_SSIM_PAIRS).contains(&map.ssim_pairs)
+        {
+            return Err(invalid(
+                "map.ssim_pairs".into(),
+                map.ssim_pairs.to_string(),
+                "1 ..= 1000000 image pairs per cell",
+            ));
+        }
         for (i, p) in self.probes.iter().enumerate() {
             p.check(&registry).map_err(|e| ConfigError::Invalid {
                 path: path.to_path_buf(),
@@ -515,7 +579,7 @@ impl ExperimentFile {
             })?;
         }
 
-        Ok(Experiment {
+        Experiment {
             name: name.to_string(),
             description: self.description,
             training,
@@ -528,7 +592,8 @@ impl ExperimentFile {
             map: self.map,
             registry,
             model: None,
-        })
+        }
+        .sized(path)
     }
 }
 

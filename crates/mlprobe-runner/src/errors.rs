@@ -91,6 +91,14 @@ pub enum RunError {
         /// The cause.
         source: Box<mlprobe_tasks::DataError>,
     },
+    /// The run would exceed a limit of the machine (see `docs/methods.md`).
+    #[error("experiment {experiment}: {invalid}")]
+    Limit {
+        /// The experiment.
+        experiment: String,
+        /// The key, its value and the limit.
+        invalid: InvalidKey,
+    },
     /// A model could not be trained.
     #[error("training {dataset} {label} seed {seed}")]
     Train {

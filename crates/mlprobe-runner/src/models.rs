@@ -9,9 +9,9 @@ use mlprobe_graph::{StoreError, WeightStack};
 use mlprobe_tasks::Task;
 use serde::Serialize;
 
-use crate::cache::{ModelKey, model_path};
+use crate::cache::{ModelKey, model_path, set_aside};
 use crate::config::{Experiment, TaskSpec};
-use crate::errors::RunError;
+use crate::errors::{RunError, error_chain};
 
 /// The metadata stored in a model file: its key, its seed and its training curve.
 #[derive(Serialize)]
@@ -38,15 +38,6 @@ pub fn unit_model(
     }
 }
 
-/// The model a finished unit was evaluated on: the given one, or the one in
-/// the model cache under `out`.
-pub fn stored_model(exp: &Experiment, spec: &TaskSpec, seed: u64, out: &Path) -> Result<WeightStack, StoreError> {
-    match &exp.model {
-        Some(given) => Ok((*given.weights).clone()),
-        None => Ok(load_model(&model_path(out, exp, spec, seed))?.0),
-    }
-}
-
 /// The model of (task `spec`, `seed`) from `path` if present and valid,
 /// else trained now and stored there (atomically). Returns the weights and
 /// whether it was trained now.
@@ -60,8 +51,10 @@ pub fn model_for(
     if path.exists() {
         match load_model(path) {
             Ok((net, meta)) if meta["seed"] == seed => return Ok((net, false)),
-            Ok(_) => eprintln!("warning: {} belongs to another seed; training again", path.display()),
-            Err(e) => eprintln!("warning: {e}; training again"),
+            Ok(_) => set_aside(path, "a model of another seed"),
+            // A file that cannot be read is the folder's problem, not the cache's.
+            Err(e @ StoreError::Io { .. }) => return Err(e.into()),
+            Err(e) => set_aside(path, &format!("damaged model file ({})", error_chain(&e))),
         }
     }
     let model = train(task, &exp.training, seed)

@@ -13,7 +13,7 @@ use serde::Serialize;
 
 use crate::config::Experiment;
 use crate::errors::RunError;
-use crate::models::stored_model;
+use crate::models::unit_model;
 use crate::output::{UnitResult, write_json};
 use crate::stats::Quartiles;
 use crate::sweep::SweepPoint;
@@ -111,13 +111,8 @@ pub fn analyse(
     let mut out_units = Vec::new();
     for u in units.iter().filter(|u| u.status == RunStatus::Trained) {
         let spec = &exp.tasks[u.task];
-        let net = stored_model(exp, spec, u.seed, out).map_err(|source| RunError::Analysis {
-            analysis: "the resonance analysis",
-            dataset: spec.dataset.clone(),
-            label: spec.label.clone(),
-            seed: u.seed,
-            source: Box::new(source),
-        })?;
+        // The unit's model: cached (a damaged file is trained again, to the same bits).
+        let (net, _) = unit_model(exp, spec, &tasks[u.task], u.seed, out)?;
         let eval = Evaluator::new(&tasks[u.task].test);
         let baseline = eval.accuracy(&Binarize::SIGN.apply(&net, &mut probe_rng(0)));
         for (kind, rows) in &by_kind {

@@ -11,7 +11,7 @@ use rayon::prelude::*;
 use crate::complexity::{self, ComplexityMap};
 use crate::config::Experiment;
 use crate::data::load_tasks;
-use crate::errors::{RunError, error_chain};
+use crate::errors::{InvalidKey, RunError, error_chain};
 use crate::output::{Medians, Row, Summary, UnitResult, write_outputs};
 use crate::resonance::{self, Resonance};
 use crate::sweep::SweepPoint;
@@ -72,7 +72,23 @@ pub fn run_experiment_with(
     points: &[SweepPoint],
 ) -> Result<ExperimentRun, RunError> {
     let start = Instant::now();
+    let limit = |invalid| RunError::Limit {
+        experiment: exp.name.clone(),
+        invalid,
+    };
+    exp.check_size(opts.quick, opts.seeds).map_err(limit)?;
     let tasks = load_tasks(exp)?;
+    if exp.model.is_none() {
+        for task in &tasks {
+            exp.training.check_size(task.input_dim(), task.n_classes).map_err(|e| {
+                limit(InvalidKey::new(
+                    "training.hidden",
+                    format!("{:?}", exp.training.hidden),
+                    e.to_string(),
+                ))
+            })?;
+        }
+    }
     let seeds = exp.seed_list(opts.quick, opts.seeds);
     let units: Vec<(usize, u64)> = (0..tasks.len())
         .flat_map(|t| seeds.iter().map(move |&s| (t, s)))

@@ -28,6 +28,9 @@ use crate::errors::InvalidKey;
 use crate::registry::{ProbeKind, Registry};
 use crate::seed::derive_seed;
 
+/// Most levels one grid may have.
+pub const MAX_GRID_POINTS: usize = 100_000;
+
 /// A grid of levels: a list, or evenly spaced points (linear, or in log2).
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(untagged)]
@@ -88,7 +91,11 @@ impl Grid {
     fn check(&self) -> Result<(), String> {
         match self {
             Grid::List(v) if v.is_empty() => Err("an empty list".into()),
+            Grid::List(v) if v.len() > MAX_GRID_POINTS => Err(format!("{} levels, at most {MAX_GRID_POINTS}", v.len())),
             Grid::Range { points, .. } if *points < 2 => Err(format!("points = {points}, need >= 2")),
+            Grid::Range { points, .. } if *points > MAX_GRID_POINTS => {
+                Err(format!("points = {points}, at most {MAX_GRID_POINTS}"))
+            }
             Grid::Range { from, to, .. } if !from.is_finite() || !to.is_finite() => Err("non-finite bounds".into()),
             _ => Ok(()),
         }
@@ -532,6 +539,11 @@ mod tests {
             ),
             ("probe = \"noise\"\nlevels = [-1.0]", "levels", "noise level"),
             ("probe = \"randomize\"\nlevels = [0.1]", "levels", "takes no level"),
+            (
+                "probe = \"prune\"\nlevels = { from = 0, to = 1, points = 1000000000 }",
+                "levels",
+                "points = 1000000000, at most 100000",
+            ),
             ("probe = \"randomize\"\nstrategies = [\"H\"]", "strategies", "one of A"),
             ("probe = \"binarize\"\nsigned = [true]", "signed", "binarized already"),
             (

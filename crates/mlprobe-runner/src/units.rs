@@ -2,17 +2,20 @@
 //! else computed (the model trained or loaded, every sweep point evaluated)
 //! and stored atomically, so that a killed run resumes unit by unit.
 
+use std::path::Path;
+
 use mlprobe_core::RunStatus;
-use mlprobe_graph::Evaluator;
 use mlprobe_graph::store::atomic_write;
+use mlprobe_graph::{Evaluator, StoreError};
 use mlprobe_tasks::Task;
 
-use crate::cache::{unit_fingerprint, unit_path};
+use crate::cache::{set_aside, unit_fingerprint, unit_path};
 use crate::config::Experiment;
 use crate::errors::RunError;
 use crate::evaluate::evaluate_sweep;
 use crate::models::unit_model;
 use crate::output::{Row, UnitResult};
+use crate::seed::hex_digest;
 use crate::sweep::SweepPoint;
 
 /// What a finished unit leaves on disk (`<experiment>/units/*.json`), so
@@ -25,6 +28,44 @@ struct UnitFile {
     accuracies: Vec<f64>,
     /// Measurements of the perturbations.
     measures: Vec<(String, f64)>,
+    /// SHA-256 of the fields above, so that a damaged file is recognised.
+    #[serde(default)]
+    checksum: String,
+}
+
+impl UnitFile {
+    fn sum(&self) -> String {
+        let body = (&self.fingerprint, &self.accuracies, &self.measures);
+        hex_digest(&serde_json::to_string(&body).expect("plain data"))
+    }
+}
+
+/// A stored unit file: `Ok(None)` when there is none, `Ok(Err(reason))`
+/// when it is damaged (not JSON, or failing its checksum), `Err` when it
+/// cannot be read at all (a problem of the folder, not of the cache).
+fn read_unit_file(path: &Path) -> Result<Result<Option<UnitFile>, String>, StoreError> {
+    let bytes = match std::fs::read(path) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Ok(None)),
+        Err(source) => {
+            return Err(StoreError::Io {
+                path: path.to_path_buf(),
+                source,
+            });
+        }
+    };
+    let file: UnitFile = match serde_json::from_slice(&bytes) {
+        Ok(file) => file,
+        Err(e) => return Ok(Err(e.to_string())),
+    };
+    if file.checksum.is_empty() {
+        // Written by a version without checksums: recomputed, not trusted.
+        return Ok(Ok(None));
+    }
+    if file.checksum != file.sum() {
+        return Ok(Err("checksum mismatch".to_string()));
+    }
+    Ok(Ok(Some(file)))
 }
 
 fn unit_result(
@@ -73,7 +114,7 @@ fn unit_result(
 /// else computed (training or loading the model) and stored atomically.
 pub fn run_unit(
     exp: &Experiment,
-    out: &std::path::Path,
+    out: &Path,
     t: usize,
     task: &Task,
     seed: u64,
@@ -82,19 +123,14 @@ pub fn run_unit(
     let spec = &exp.tasks[t];
     let fingerprint = unit_fingerprint(exp, spec, points);
     let stored = unit_path(out, exp, t, seed);
-    if let Ok(bytes) = std::fs::read(&stored)
-        && let Ok(file) = serde_json::from_slice::<UnitFile>(&bytes)
-        && file.fingerprint == fingerprint
-        && file.accuracies.len() == points.len() + 1
-    {
-        return Ok(unit_result(
-            exp,
-            (t, task.test.len()),
-            seed,
-            points,
-            file,
-            (false, false),
-        ));
+    match read_unit_file(&stored)? {
+        Ok(Some(file)) if file.fingerprint == fingerprint && file.accuracies.len() == points.len() + 1 => {
+            let test_images = task.test.len();
+            return Ok(unit_result(exp, (t, test_images), seed, points, file, (false, false)));
+        }
+        // Missing, or stale (results of other probes or code): computed anew.
+        Ok(_) => {}
+        Err(reason) => set_aside(&stored, &format!("damaged unit file ({reason})")),
     }
     let (net, trained_now) = unit_model(exp, spec, task, seed, out)?;
     let eval = Evaluator::new(&task.test);
@@ -108,11 +144,13 @@ pub fn run_unit(
                 .map(|m| (format!("{} {}", p.key(), m.name), m.value)),
         );
     }
-    let file = UnitFile {
+    let mut file = UnitFile {
         fingerprint,
         accuracies,
         measures,
+        checksum: String::new(),
     };
+    file.checksum = file.sum();
     atomic_write(&stored, &serde_json::to_vec(&file).expect("plain data"))?;
     Ok(unit_result(
         exp,

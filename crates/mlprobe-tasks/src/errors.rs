@@ -39,6 +39,14 @@ pub enum IdxError {
         /// The dimensions read from the header.
         dims: Vec<u32>,
     },
+    /// Images larger than [`crate::idx::MAX_SIDE`] on a side.
+    #[error("images of {rows} x {cols} pixels, more than 4096 on a side")]
+    ImageTooLarge {
+        /// Rows per image.
+        rows: usize,
+        /// Columns per image.
+        cols: usize,
+    },
     /// The header promises more or fewer bytes than are present.
     #[error("length mismatch: dimensions {dims:?} need {expected} data bytes, {present} present")]
     LengthMismatch {

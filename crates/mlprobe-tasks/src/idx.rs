@@ -95,10 +95,19 @@ fn parse(bytes: &[u8], rank: u8) -> Result<(Vec<usize>, &[u8]), IdxError> {
     Ok((raw.into_iter().map(|d| d as usize).collect(), data))
 }
 
+/// Largest side of an image, in pixels.
+pub const MAX_SIDE: usize = 4096;
+
 /// Reads an IDX3 image file (plain or gzip).
 pub fn read_images(bytes: &[u8]) -> Result<IdxImages, IdxError> {
     let bytes = maybe_gunzip(bytes)?;
     let (dims, data) = parse(&bytes, 3)?;
+    if dims[1] > MAX_SIDE || dims[2] > MAX_SIDE {
+        return Err(IdxError::ImageTooLarge {
+            rows: dims[1],
+            cols: dims[2],
+        });
+    }
     Ok(IdxImages {
         count: dims[0],
         rows: dims[1],

@@ -2,6 +2,7 @@
 //! normalised as the model expects) and `y_test` (integers), as written by
 //! `numpy.savez(path, x_test=x, y_test=y)`.
 
+use std::io::{Read, Seek};
 use std::path::Path;
 
 use npyz::npz::NpzArchive;
@@ -9,6 +10,11 @@ use npyz::{DType, TypeChar};
 
 use crate::errors::DataError;
 use crate::task::{Examples, Task};
+
+/// Most features of a test example.
+const MAX_DIM: u64 = 1_000_000;
+/// Most values of `x_test`: 1 GB of `f32`.
+const MAX_VALUES: u64 = 250_000_000;
 
 /// Most labels a class list may name (classes are `u8`, as for images).
 const MAX_CLASS: i64 = u8::MAX as i64;
@@ -19,6 +25,15 @@ const MAX_CLASS: i64 = u8::MAX as i64;
 /// without, every label is kept as it is, and the labels must be `0..k`.
 /// The task's dataset is named `name`.
 pub fn load_npz(path: &Path, name: &str, classes: Option<&[u8]>) -> Result<Task, DataError> {
+    let file = std::fs::File::open(path).map_err(|source| DataError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    read_npz(std::io::BufReader::new(file), path, name, classes)
+}
+
+/// As [`load_npz`], from any reader; `path` names it in errors.
+pub fn read_npz<R: Read + Seek>(reader: R, path: &Path, name: &str, classes: Option<&[u8]>) -> Result<Task, DataError> {
     let bad = |reason: String| DataError::Npz {
         path: path.to_path_buf(),
         reason,
@@ -27,7 +42,7 @@ pub fn load_npz(path: &Path, name: &str, classes: Option<&[u8]>) -> Result<Task,
         path: path.to_path_buf(),
         source,
     };
-    let mut archive = NpzArchive::open(path).map_err(|e| bad(format!("not an .npz file: {e}")))?;
+    let mut archive = NpzArchive::new(reader).map_err(|e| bad(format!("not an .npz file: {e}")))?;
     let names: Vec<String> = archive.array_names().map(str::to_string).collect();
     let missing = |key: &str| bad(format!("no array `{key}` (it has: {})", names.join(", ")));
 
@@ -36,7 +51,12 @@ pub fn load_npz(path: &Path, name: &str, classes: Option<&[u8]>) -> Result<Task,
         .map_err(io)?
         .ok_or_else(|| missing("x_test"))?;
     let (n, dim) = match x.shape() {
-        [n, d] => (*n as usize, *d as usize),
+        [n, d] if *d >= 1 && *d <= MAX_DIM && n.saturating_mul(*d) <= MAX_VALUES => (*n as usize, *d as usize),
+        [n, d] => {
+            return Err(bad(format!(
+                "x_test has shape [{n}, {d}]: at most {MAX_DIM} features and {MAX_VALUES} values"
+            )));
+        }
         shape => return Err(bad(format!("x_test has shape {shape:?}, expected n x d"))),
     };
     match x.dtype() {
@@ -44,6 +64,13 @@ pub fn load_npz(path: &Path, name: &str, classes: Option<&[u8]>) -> Result<Task,
         other => return Err(bad(format!("x_test is {}, expected float32", other.descr()))),
     }
     let values: Vec<f32> = x.into_vec().map_err(|e| bad(format!("x_test: {e}")))?;
+    if values.len() != n * dim {
+        return Err(bad(format!(
+            "x_test holds {} values, its shape needs {}",
+            values.len(),
+            n * dim
+        )));
+    }
 
     let y = archive
         .by_name("y_test")

@@ -8,6 +8,13 @@ use rand_distr::{Distribution, StandardNormal};
 use crate::errors::DataError;
 use crate::task::{Examples, Task};
 
+/// Largest input dimension of a synthetic task.
+const MAX_DIM: usize = 100_000;
+/// Most training (or test) examples of a synthetic task.
+const MAX_EXAMPLES: usize = 1_000_000;
+/// Most input values (`dim` times examples) of a synthetic task: 1 GB of `f32`.
+const MAX_VALUES: u64 = 250_000_000;
+
 /// Two Gaussian classes in `dim` dimensions.
 ///
 /// Each coordinate has standard deviation `sigma`; the class means lie at
@@ -75,6 +82,22 @@ impl GaussianPair {
         }
         if self.n_test < 2 {
             return bad("n_test", self.n_test as f64, ">= 2");
+        }
+        if self.dim > MAX_DIM {
+            return bad("dim", self.dim as f64, "<= 100000");
+        }
+        for (name, n) in [("n_train", self.n_train), ("n_test", self.n_test)] {
+            if n > MAX_EXAMPLES {
+                return bad(name, n as f64, "<= 1000000");
+            }
+        }
+        let values = self.dim as u64 * (self.n_train + self.n_test) as u64;
+        if values > MAX_VALUES {
+            return bad(
+                "dim * (n_train + n_test)",
+                values as f64,
+                "<= 250000000 input values (1 GB)",
+            );
         }
         Ok(())
     }

@@ -25,6 +25,9 @@ pub fn edge_list(layer: &Layer, l: usize) -> String {
     out
 }
 
+/// Most entries (`n_in * n_out`) of a layer read from an edge list.
+pub const MAX_EDGES: usize = 50_000_000;
+
 /// Parses an edge list in the reference's format into a layer with zero biases;
 /// missing edges are zero weights.
 pub fn parse_edge_list(text: &str) -> Result<Layer, EdgeListError> {
@@ -38,6 +41,9 @@ pub fn parse_edge_list(text: &str) -> Result<Layer, EdgeListError> {
     let [n_in, n_out] = dims[..] else {
         return Err(bad_header());
     };
+    if n_in.checked_mul(n_out).is_none_or(|n| n > MAX_EDGES) {
+        return Err(EdgeListError::TooLarge { n_in, n_out });
+    }
     let mut weights = vec![0.0f32; n_in * n_out];
     for (no, line) in lines {
         let err = || EdgeListError::Line {
@@ -162,6 +168,10 @@ mod tests {
             assert!(a.bias.iter().all(|v| *v == 0.0));
         }
         assert_eq!(back.notes.len(), 1);
+        assert!(matches!(
+            parse_edge_list("100000000 100000000\n"),
+            Err(EdgeListError::TooLarge { .. })
+        ));
         std::fs::write(dir.path().join("layer-9.txt"), "5 2\n").unwrap();
         let err = read_edge_lists(dir.path()).unwrap_err().to_string();
         assert!(err.contains("5 inputs, the layer before it has 2 outputs"), "{err}");

@@ -6,8 +6,11 @@
 //! layers when an activation module sits between them, so that
 //! `model.load_state_dict(safetensors.torch.load_file(path))` loads it. The
 //! metadata map holds `format` ([`MODEL_FORMAT`]), `activation`, `sizes`
-//! (JSON, e.g. `[784,64,2]`) and `meta` (free-form JSON: the runner stores
-//! the seed, the training configuration and the loss curve there).
+//! (JSON, e.g. `[784,64,2]`), `meta` (free-form JSON: the runner stores
+//! the seed, the training configuration and the loss curve there) and
+//! `checksum`, the SHA-256 of the weights and biases (each layer's weights in
+//! `[n_in, n_out]` order, then its biases, little-endian `f32`), so that a
+//! damaged file is recognised even where its structure survived.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -23,6 +26,18 @@ use crate::weights::WeightStack;
 
 /// The `format` entry of a model file's metadata.
 pub const MODEL_FORMAT: &str = "mlprobe-model-2";
+
+/// SHA-256 of the network's values, layer by layer, weights then biases.
+fn checksum(net: &WeightStack) -> String {
+    use sha2::{Digest, Sha256};
+    let mut hash = Sha256::new();
+    for layer in &net.layers {
+        for v in layer.weights.iter().chain(&layer.bias) {
+            hash.update(v.to_le_bytes());
+        }
+    }
+    format!("{:x}", hash.finalize())
+}
 
 /// The names of layer `l`'s tensors.
 fn names(l: usize) -> (String, String) {
@@ -56,6 +71,7 @@ pub fn encode_model(net: &WeightStack, meta: &serde_json::Value) -> Vec<u8> {
             serde_json::to_string(&net.sizes()).expect("plain data"),
         ),
         ("meta".to_string(), meta.to_string()),
+        ("checksum".to_string(), checksum(net)),
     ]);
     serialize(views, Some(metadata)).expect("plain f32 tensors serialize")
 }
@@ -85,6 +101,9 @@ pub fn decode_model(bytes: &[u8], path: &Path) -> Result<(WeightStack, serde_jso
     let layers: Vec<String> = (0..sizes.len() - 1).map(|l| names(l).0).collect();
     let imported = read_safetensors(bytes, path, sizes[0], sizes.last().copied(), Some(&layers))?;
     let net = WeightStack::new(activation, imported.layers);
+    if checksum(&net) != *entry("checksum")? {
+        return Err(bad("checksum mismatch: the weights are damaged".to_string()));
+    }
     if net.sizes() != sizes || !imported.notes.is_empty() {
         return Err(bad(format!(
             "tensors do not match the sizes {sizes:?} of its metadata: {}",
@@ -138,6 +157,12 @@ mod tests {
         assert!(err.contains("not a safetensors file"), "{err}");
         let err = decode_model(b"hello\n{}\n", &path).unwrap_err().to_string();
         assert!(err.contains("not a safetensors file"), "{err}");
+        // One bit of the last bias flipped: the structure is intact, the checksum is not.
+        let mut bytes = std::fs::read(&path).unwrap();
+        let last = bytes.len() - 1;
+        bytes[last] ^= 1;
+        let err = decode_model(&bytes, &path).unwrap_err().to_string();
+        assert!(err.contains("checksum mismatch"), "{err}");
         // Only the final file is left in the folder.
         assert_eq!(std::fs::read_dir(path.parent().unwrap()).unwrap().count(), 1);
     }
