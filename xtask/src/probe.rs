@@ -5,12 +5,11 @@
 //! anything is written, so a bad input leaves the output folder as it was.
 
 use std::path::{Path, PathBuf};
-use std::time::Instant;
 
 use anyhow::{Context, bail};
 use mlprobe_graph::WeightStack;
 use mlprobe_graph::store::{MODEL_FORMAT, decode_model, read_edge_lists, read_safetensors};
-use mlprobe_runner::{DataSource, Experiment, ExperimentRun, GivenModel, RunOptions, TaskSpec, run_experiment};
+use mlprobe_runner::{DataSource, Experiment, GivenModel, RunOptions, TaskSpec};
 use mlprobe_tasks::{Dataset, Task};
 
 use crate::experiments::{experiments_dir, resolve};
@@ -158,13 +157,5 @@ pub fn run(flags: Probe) -> anyhow::Result<()> {
         seeds: None,
         progress: true,
     };
-    let start = Instant::now();
-    let mut runs = Vec::new();
-    for exp in &experiments {
-        let run = run_experiment(exp, &opts)?;
-        report::print_run(&run);
-        runs.push(run);
-    }
-    let inputs: Vec<(&Experiment, &ExperimentRun)> = experiments.iter().zip(&runs).collect();
-    report::write(&flags.out, &inputs, start)
+    report::run_all(&experiments, &opts)
 }

@@ -1,10 +1,23 @@
-//! What `reproduce` and `probe` print after each experiment, and the report
-//! they write at the end.
+//! How `reproduce` and `probe` run their experiments: what they print after
+//! each, and the report they write at the end.
 
 use std::path::Path;
 use std::time::Instant;
 
-use mlprobe_runner::{Experiment, ExperimentRun, medians_table, summary_table};
+use mlprobe_runner::{Experiment, ExperimentRun, RunOptions, medians_table, run_experiment, summary_table};
+
+/// Runs the experiments one after the other, printing each, then writes the report.
+pub fn run_all(experiments: &[Experiment], opts: &RunOptions) -> anyhow::Result<()> {
+    let start = Instant::now();
+    let mut runs = Vec::new();
+    for exp in experiments {
+        let run = run_experiment(exp, opts)?;
+        print_run(&run);
+        runs.push(run);
+    }
+    let inputs: Vec<(&Experiment, &ExperimentRun)> = experiments.iter().zip(&runs).collect();
+    write(&opts.out, &inputs, start)
+}
 
 /// Prints the summary table of a run, its medians (or where they are), and
 /// what was computed now.

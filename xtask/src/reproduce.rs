@@ -1,9 +1,7 @@
 //! `cargo xtask reproduce`: run experiments from `experiments/*.toml`.
 
-use std::time::Instant;
-
 use anyhow::Context;
-use mlprobe_runner::{Experiment, ExperimentRun, RunOptions, run_experiment};
+use mlprobe_runner::{Experiment, RunOptions};
 
 use crate::experiments::{experiments_dir, resolve};
 use crate::flags::Reproduce;
@@ -27,15 +25,7 @@ pub fn run(flags: Reproduce) -> anyhow::Result<()> {
         seeds: flags.seeds.map(|n| n as usize),
         progress: true,
     };
-    let start = Instant::now();
-    let mut runs = Vec::new();
-    for exp in &experiments {
-        let run = run_experiment(exp, &opts)?;
-        report::print_run(&run);
-        runs.push(run);
-    }
-    let inputs: Vec<(&Experiment, &ExperimentRun)> = experiments.iter().zip(&runs).collect();
-    report::write(&flags.out, &inputs, start)
+    report::run_all(&experiments, &opts)
 }
 
 /// Sizes rayon's pool (default: one thread per core). Results do not depend on it.

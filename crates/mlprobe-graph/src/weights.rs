@@ -147,6 +147,18 @@ impl WeightStack {
     }
 }
 
+/// A small two-layer network with zeros and exact binary fractions, for tests.
+#[cfg(test)]
+pub(crate) fn example() -> WeightStack {
+    WeightStack::new(
+        Activation::Tanh,
+        vec![
+            Layer::new(3, 2, vec![0.5, -0.25, 0.0, 1.5, -2.0, 0.125], vec![0.1, -0.1]),
+            Layer::new(2, 2, vec![1.0, 2.0, 3.0, 4.0], vec![0.0, 5.0]),
+        ],
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -131,17 +131,8 @@ pub fn write_edge_lists(dir: &Path, net: &WeightStack) -> Result<Vec<PathBuf>, S
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::activation::Activation;
 
-    fn net() -> WeightStack {
-        WeightStack::new(
-            Activation::Tanh,
-            vec![
-                Layer::new(3, 2, vec![0.5, -0.25, 0.0, 1.5, -2.0, 0.125], vec![0.1, -0.1]),
-                Layer::new(2, 2, vec![1.0, 2.0, 3.0, 4.0], vec![0.0, 5.0]),
-            ],
-        )
-    }
+    use crate::weights::example as net;
 
     #[test]
     fn edge_list_round_trip() {

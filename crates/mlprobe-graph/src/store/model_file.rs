@@ -130,17 +130,8 @@ pub fn load_model(path: &Path) -> Result<(WeightStack, serde_json::Value), Store
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::weights::Layer;
 
-    pub(crate) fn net() -> WeightStack {
-        WeightStack::new(
-            Activation::Tanh,
-            vec![
-                Layer::new(3, 2, vec![0.5, -0.25, 0.0, 1.5, -2.0, 0.125], vec![0.1, -0.1]),
-                Layer::new(2, 2, vec![1.0, 2.0, 3.0, 4.0], vec![0.0, 5.0]),
-            ],
-        )
-    }
+    use crate::weights::example as net;
 
     #[test]
     fn model_file_round_trip_and_corruption() {
