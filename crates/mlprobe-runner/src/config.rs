@@ -478,8 +478,12 @@ impl ExperimentFile {
                         n_test: syn.n_test.unwrap_or(defaults.n_test),
                         seed: syn.seed.unwrap_or(defaults.seed),
                     };
-                    g.validate()
-                        .map_err(|e| invalid(key("synthetic"), format!("{sep}"), &e.to_string()))?;
+                    g.validate().map_err(|e| match e {
+                        mlprobe_tasks::DataError::InvalidSynthetic { name, value, expected } => {
+                            invalid(key(&format!("synthetic.{name}")), value.to_string(), expected)
+                        }
+                        other => invalid(key("synthetic"), format!("{sep}"), &other.to_string()),
+                    })?;
                     expanded.push(TaskSpec {
                         label: format!("{}-{sep}", t.label),
                         dataset: t.dataset.clone(),
@@ -653,7 +657,11 @@ probe = "binarize"
         assert_eq!(e.tasks[1].knob, Some(2.5));
         let bad = synthetic.replace("1.0, 2.5", "-1.0");
         let err = parse(&GOOD.replace("label = \"easy\"\ndataset = \"mnist\"\nclasses = [0, 7]", &bad)).unwrap_err();
-        assert!(err.to_string().contains("`tasks[0].synthetic`"), "{err}");
+        assert!(
+            err.to_string()
+                .contains("`tasks[0].synthetic.separation` = -1 is invalid"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -52,6 +52,27 @@ pub enum Grid {
     },
 }
 
+impl std::fmt::Display for Grid {
+    /// As written in experiment files.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Grid::List(v) => write!(f, "{v:?}"),
+            Grid::Range {
+                from,
+                to,
+                points,
+                scale: Scale::Linear,
+            } => write!(f, "{{ from = {from}, to = {to}, points = {points} }}"),
+            Grid::Range {
+                from,
+                to,
+                points,
+                scale: Scale::Log2,
+            } => write!(f, "{{ from = {from}, to = {to}, points = {points}, scale = \"log2\" }}"),
+        }
+    }
+}
+
 /// Spacing of a [`Grid::Range`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -377,7 +398,7 @@ impl ProbeSpec {
         };
         let levels = match (grid, kind.takes_level()) {
             (Some(g), true) => {
-                g.check().map_err(|e| InvalidKey::new(grid_key, format!("{g:?}"), e))?;
+                g.check().map_err(|e| InvalidKey::new(grid_key, format!("{g}"), e))?;
                 g.values()
             }
             (None, true) => return Err(InvalidKey::new("levels", "missing", "a list or range of levels")),
@@ -385,7 +406,7 @@ impl ProbeSpec {
             (Some(g), false) => {
                 return Err(InvalidKey::new(
                     grid_key,
-                    format!("{g:?}"),
+                    format!("{g}"),
                     format!("nothing: `{}` takes no level", kind.name()),
                 ));
             }
