@@ -72,8 +72,8 @@ pub enum EdgeListError {
     /// The header is not `n_in n_out`.
     #[error("header `{0}` is not `n_in n_out`")]
     Header(String),
-    /// The header's sizes are more than a layer may hold.
-    #[error("header `{n_in} {n_out}`: more than 50000000 entries in one layer")]
+    /// The header's sizes are zero or more than a layer may hold.
+    #[error("header `{n_in} {n_out}`: a layer needs 1 to 50000000 entries, and nodes on both sides")]
     TooLarge {
         /// Input nodes of the header.
         n_in: usize,

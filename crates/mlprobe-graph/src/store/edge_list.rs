@@ -41,7 +41,9 @@ pub fn parse_edge_list(text: &str) -> Result<Layer, EdgeListError> {
     let [n_in, n_out] = dims[..] else {
         return Err(bad_header());
     };
-    if n_in.checked_mul(n_out).is_none_or(|n| n > MAX_EDGES) {
+    // Found by fuzzing: `0 7777777777777777777` once passed as 0 entries
+    // and sized the biases by the second number.
+    if n_in == 0 || n_out == 0 || n_in.checked_mul(n_out).is_none_or(|n| n > MAX_EDGES) {
         return Err(EdgeListError::TooLarge { n_in, n_out });
     }
     let mut weights = vec![0.0f32; n_in * n_out];
@@ -159,10 +161,12 @@ mod tests {
             assert!(a.bias.iter().all(|v| *v == 0.0));
         }
         assert_eq!(back.notes.len(), 1);
-        assert!(matches!(
-            parse_edge_list("100000000 100000000\n"),
-            Err(EdgeListError::TooLarge { .. })
-        ));
+        for header in ["100000000 100000000", "0 7777777777777777777", "5 0"] {
+            assert!(
+                matches!(parse_edge_list(header), Err(EdgeListError::TooLarge { .. })),
+                "{header}"
+            );
+        }
         std::fs::write(dir.path().join("layer-9.txt"), "5 2\n").unwrap();
         let err = read_edge_lists(dir.path()).unwrap_err().to_string();
         assert!(err.contains("5 inputs, the layer before it has 2 outputs"), "{err}");
