@@ -19,6 +19,42 @@ const MAX_VALUES: u64 = 250_000_000;
 /// Most labels a class list may name (classes are `u8`, as for images).
 const MAX_CLASS: i64 = u8::MAX as i64;
 
+/// Largest `.npy` header read (NumPy writes about 128 bytes).
+const MAX_HEADER: usize = 4096;
+
+/// Checks the header of array `key` before the `.npy` parser reads it: a
+/// plain array's header is short and holds one tuple (its shape). Found by
+/// fuzzing: deeply nested tuples made the parser take seconds per header.
+fn check_header<R: Read + Seek>(archive: &mut NpzArchive<R>, key: &str) -> Result<(), String> {
+    let Ok(file) = archive.zip_archive().by_name(&format!("{key}.npy")) else {
+        return Ok(()); // a missing array is reported where it is read
+    };
+    let mut file = file;
+    let mut head = [0u8; 12];
+    file.read_exact(&mut head[..10]).map_err(|e| format!("header: {e}"))?;
+    if !head.starts_with(b"\x93NUMPY") {
+        return Err("not an .npy array".to_string());
+    }
+    let len = match head[6] {
+        1 => u16::from_le_bytes([head[8], head[9]]) as usize,
+        2 | 3 => {
+            file.read_exact(&mut head[10..12]).map_err(|e| format!("header: {e}"))?;
+            u32::from_le_bytes([head[8], head[9], head[10], head[11]]) as usize
+        }
+        v => return Err(format!(".npy version {v}")),
+    };
+    if len > MAX_HEADER {
+        return Err(format!("a header of {len} bytes; plain arrays have short headers"));
+    }
+    let mut text = vec![0u8; len];
+    file.read_exact(&mut text).map_err(|e| format!("header: {e}"))?;
+    let tuples = text.iter().filter(|&&b| b == b'(').count();
+    if tuples > 1 {
+        return Err("a header with nested tuples: not a plain array".to_string());
+    }
+    Ok(())
+}
+
 /// Reads the test set of an `.npz` file as a task without training examples.
 ///
 /// `classes` picks and orders the labels to keep (the first becomes label 0);
@@ -45,6 +81,9 @@ pub fn read_npz<R: Read + Seek>(reader: R, path: &Path, name: &str, classes: Opt
     let mut archive = NpzArchive::new(reader).map_err(|e| bad(format!("not an .npz file: {e}")))?;
     let names: Vec<String> = archive.array_names().map(str::to_string).collect();
     let missing = |key: &str| bad(format!("no array `{key}` (it has: {})", names.join(", ")));
+    for key in ["x_test", "y_test"] {
+        check_header(&mut archive, key).map_err(|reason| bad(format!("{key}: {reason}")))?;
+    }
 
     let x = archive
         .by_name("x_test")
@@ -199,6 +238,15 @@ mod tests {
         write(&path, Some((&[2, 2], &[0.0; 4])), Some(&[0, -1]));
         let err = load_npz(&path, "d", None).unwrap_err().to_string();
         assert!(err.contains("label -1"), "{err}");
+        // Found by fuzzing: a shape of nested tuples, slow to parse, is refused at once.
+        let slow = std::fs::read(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/seeds/npz/regression-nested-shape.npz"),
+        )
+        .unwrap();
+        let err = read_npz(std::io::Cursor::new(slow), Path::new("s.npz"), "s", None)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("x_test: a header with nested tuples"), "{err}");
         std::fs::write(&path, b"not a zip").unwrap();
         let err = load_npz(&path, "d", None).unwrap_err().to_string();
         assert!(err.contains("not an .npz file"), "{err}");
