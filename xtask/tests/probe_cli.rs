@@ -31,6 +31,25 @@ fn probe(args: &[&str], out: &Path) -> (i32, String) {
     )
 }
 
+/// Runs the binarization experiment on `model` (relu, MNIST 7 vs 9) with `extra` flags.
+fn probe_binarization(model: &Path, extra: &[&str], out: &Path) -> (i32, String) {
+    let model = model.to_str().unwrap();
+    let mut args = vec![
+        "--model",
+        model,
+        "--activation",
+        "relu",
+        "--dataset",
+        "mnist",
+        "--classes",
+        "7,9",
+        "--experiment",
+        "binarization",
+    ];
+    args.extend_from_slice(extra);
+    probe(&args, out)
+}
+
 /// A safetensors file of f32 tensors (small values), or of another dtype.
 fn safetensors_file(path: &Path, tensors: &[(&str, &[usize])], dtype: Dtype) {
     let size = match dtype {
@@ -94,21 +113,7 @@ fn a_pytorch_model_comes_back_with_pytorchs_accuracies() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
     let model = fixture();
-    let (code, stderr) = probe(
-        &[
-            "--model",
-            model.to_str().unwrap(),
-            "--activation",
-            "relu",
-            "--dataset",
-            "mnist",
-            "--classes",
-            "7,9",
-            "--experiment",
-            "binarization",
-        ],
-        &out,
-    );
+    let (code, stderr) = probe_binarization(&model, &[], &out);
     assert_eq!(code, 0, "{stderr}");
     let csv = std::fs::read_to_string(out.join("binarization/results.csv")).unwrap();
     let accuracy = |probe: &str| -> f64 {
@@ -215,24 +220,7 @@ fn bad_inputs_are_one_clear_error_and_write_nothing() {
 
     // Named in order, the ambiguous layers load.
     let out = d.join("named");
-    let model = path("twoways.safetensors");
-    let (code, stderr) = probe(
-        &[
-            "--model",
-            &model,
-            "--activation",
-            "relu",
-            "--dataset",
-            "mnist",
-            "--classes",
-            "7,9",
-            "--layers",
-            "a,b,c,d",
-            "--experiment",
-            "binarization",
-        ],
-        &out,
-    );
+    let (code, stderr) = probe_binarization(&d.join("twoways.safetensors"), &["--layers", "a,b,c,d"], &out);
     assert_eq!(code, 0, "{stderr}");
     assert!(
         stderr.contains("note: a.weight: no bias beside it, taken as zero"),
@@ -249,21 +237,7 @@ fn a_folder_of_edge_lists_is_probed_with_zero_biases() {
     let lists = dir.path().join("edges");
     assert_eq!(mlprobe_graph::store::write_edge_lists(&lists, &net).unwrap().len(), 3);
     let out = dir.path().join("out");
-    let (code, stderr) = probe(
-        &[
-            "--model",
-            lists.to_str().unwrap(),
-            "--activation",
-            "relu",
-            "--dataset",
-            "mnist",
-            "--classes",
-            "7,9",
-            "--experiment",
-            "binarization",
-        ],
-        &out,
-    );
+    let (code, stderr) = probe_binarization(&lists, &[], &out);
     assert_eq!(code, 0, "{stderr}");
     assert!(
         stderr.contains("note: edge lists carry no biases: zero biases"),
