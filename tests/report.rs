@@ -95,3 +95,43 @@ fn tiny_reproduction_writes_csv_figures_and_report_and_resumes() {
     assert!(claims_on(&md_again) == claims_on(&md), "REPORT.md differs");
     assert!(figure_files(&out.path().join("figures")) == figures, "figures differ");
 }
+
+#[test]
+fn claims_on_part_of_the_figures_are_measured_or_not_measured_with_their_numbers() {
+    use mlprobe_report::Verdict;
+    let probes = r#"
+[[probes]]
+probe = "binarize"
+[[probes]]
+probe = "noise"
+strategies = ["uniform"]
+levels = [0.01, 0.05]
+signed = [true]
+[[probes]]
+probe = "randomize"
+strategies = ["B"]
+"#;
+    let exp =
+        mlprobe_runner::Experiment::from_toml("partial", &mlprobe_e2e::tiny_toml(1, probes), Path::new("partial.toml"))
+            .unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let run = run_experiment(&exp, &options(out.path())).unwrap();
+    let report = write_report(out.path(), &[(&exp, &run)], &report_context()).unwrap();
+    let claim = |i: usize| &report.claims[i];
+    // Resonance: measured for the noise that was run, with its numbers.
+    assert_ne!(claim(3).verdict, Verdict::NotMeasured, "{:?}", claim(3));
+    assert!(
+        claim(3).measured.contains("uniform noise: median gain"),
+        "{}",
+        claim(3).measured
+    );
+    assert!(!claim(3).measured.contains(": ."), "{}", claim(3).measured);
+    // No pruning sweep, and only one kind of null model: not measured.
+    for i in [1, 2, 4] {
+        assert_eq!(claim(i).verdict, Verdict::NotMeasured, "{:?}", claim(i));
+    }
+    // Every verdict shows numbers or says what it needs.
+    for c in &report.claims {
+        assert!(c.measured.len() > 20 && !c.measured.contains("()"), "{c:?}");
+    }
+}

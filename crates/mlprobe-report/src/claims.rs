@@ -220,6 +220,8 @@ fn phase_transition(inputs: &[Input<'_>]) -> Claim {
     };
     let mut words = Vec::new();
     let (mut sharp, mut smooth, mut largest_kills) = (false, true, true);
+    // Parts of the claim whose sweeps were not run are left out of the verdict.
+    let (mut full_run, mut largest_run) = (false, false);
     for (dataset, e, h) in pairs(exp) {
         let hs = curve(run, h, "prune", "smallest", true);
         let jump = hs
@@ -232,34 +234,67 @@ fn phase_transition(inputs: &[Input<'_>]) -> Claim {
             jump.0, jump.1, jump.2
         )];
         for t in [e, h] {
+            let mut said = Vec::new();
             let full = curve(run, t, "prune", "smallest", false);
-            let start = full.first().map(|x| x.1).unwrap_or(f64::NAN);
-            let holds = full
-                .iter()
-                .filter(|(_, a)| *a >= start - 5.0)
-                .map(|(p, _)| *p)
-                .fold(0.0, f64::max);
-            smooth &= holds >= 0.8;
+            if let Some(&(_, start)) = full.first() {
+                full_run = true;
+                let holds = full
+                    .iter()
+                    .filter(|(_, a)| *a >= start - 5.0)
+                    .map(|(p, _)| *p)
+                    .fold(0.0, f64::max);
+                smooth &= holds >= 0.8;
+                said.push(format!("full keeps within 5 points of {start:.1}% up to p={holds}"));
+            }
             let large = curve(run, t, "prune", "largest", false);
-            let dies = large.iter().find(|(_, a)| *a < 60.0).map(|(p, _)| *p);
-            largest_kills &= dies.is_some_and(|p| p <= 0.3);
-            parts.push(format!(
-                "{} full keeps within 5 points of {start:.1}% up to p={holds}, largest-first falls below 60% at p={}",
-                exp.tasks[t].label,
-                dies.map(|p| p.to_string()).unwrap_or_else(|| "never".into())
-            ));
+            if !large.is_empty() {
+                largest_run = true;
+                let dies = large.iter().find(|(_, a)| *a < 60.0).map(|(p, _)| *p);
+                largest_kills &= dies.is_some_and(|p| p <= 0.3);
+                said.push(format!(
+                    "largest-first falls below 60% at p={}",
+                    dies.map(|p| p.to_string()).unwrap_or_else(|| "no level run".into())
+                ));
+            }
+            if !said.is_empty() {
+                parts.push(format!("{} {}", exp.tasks[t].label, said.join(", ")));
+            }
         }
         words.push(parts.join("; "));
     }
-    let score = [sharp, smooth, largest_kills].iter().filter(|b| **b).count();
-    let verdict = match score {
-        3 => Verdict::Supported,
-        0 => Verdict::NotSupported,
-        _ => Verdict::Partly,
+    let parts_run: Vec<bool> = [
+        Some(sharp),
+        full_run.then_some(smooth),
+        largest_run.then_some(largest_kills),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    let score = parts_run.iter().filter(|b| **b).count();
+    let verdict = if score == parts_run.len() && parts_run.len() == 3 {
+        Verdict::Supported
+    } else if score == 0 {
+        Verdict::NotSupported
+    } else {
+        Verdict::Partly
     };
     Claim {
         claim: CLAIMS[2],
-        measured: format!("{} (medians): {}.", exp.name, words.join(". ")),
+        measured: format!(
+            "{} (medians): {}.{}{}",
+            exp.name,
+            words.join(". "),
+            if full_run {
+                ""
+            } else {
+                " No full-precision pruning curve was run."
+            },
+            if largest_run {
+                ""
+            } else {
+                " No largest-first pruning was run."
+            }
+        ),
         verdict,
     }
 }
@@ -271,9 +306,13 @@ fn resonance(inputs: &[Input<'_>]) -> Claim {
     else {
         return not_measured(CLAIMS[3], "needs a signed noise sweep");
     };
+    if r.summary.is_empty() {
+        return not_measured(CLAIMS[3], "needs trained models with a signed noise sweep");
+    }
     let mut words = Vec::new();
     let (mut gains, mut small) = (false, false);
-    for s in r.summary.iter().filter(|s| s.kind == "gaussian") {
+    // Every kind of noise that was run (the paper's panels: Gaussian).
+    for s in &r.summary {
         let gain = s.gain.map(|q| q.median);
         let shares = &s.median_flip_shares;
         let low3: f64 = shares.iter().take(3).sum();
@@ -283,8 +322,9 @@ fn resonance(inputs: &[Input<'_>]) -> Claim {
         gains |= gain.is_some_and(|g| g >= 1.0);
         small |= gain.is_some_and(|g| g >= 1.0) && tied;
         words.push(format!(
-            "{}: median gain {} points at sigma {}; flips by |w| decile from smallest {:.0}% to largest {:.0}% ({:.0}% in the 3 smallest)",
+            "{} {} noise: median gain {} points at level {}; flips by |w| decile from smallest {:.0}% to largest {:.0}% ({:.0}% in the 3 smallest)",
             s.task,
+            s.kind,
             fmt(gain),
             s.best_level.map(|q| format!("{:.4}", q.median)).unwrap_or_else(|| "n/a".into()),
             100.0 * shares.first().copied().unwrap_or(0.0),
@@ -315,7 +355,7 @@ fn resonance(inputs: &[Input<'_>]) -> Claim {
         _ => Verdict::NotSupported,
     };
     let mut measured = format!(
-        "{}, binarized models, Gaussian noise, gain = best noisy accuracy - accuracy without noise; a flip share of 10% per decile would mean no preference for small weights: {}.",
+        "{}, binarized models, gain = best noisy accuracy - accuracy without noise; a flip share of 10% per decile would mean no preference for small weights: {}.",
         exp.name,
         words.join("; ")
     );
@@ -342,16 +382,25 @@ fn randomization(inputs: &[Input<'_>]) -> Claim {
         let mut diff = [0.0; 2];
         for (k, t) in [e, h].into_iter().enumerate() {
             let m = |s: &str| median_where(run, t, |r| r.probe == "randomize" && r.strategy == s && !r.signed);
-            let mean = |l: &[&str]| l.iter().filter_map(|s| m(s)).sum::<f64>() / l.len() as f64;
-            let (keep, lose) = (mean(&["B", "E", "F"]), mean(&["A", "C", "D"]));
+            // The mean over the models that were run (and had a trained seed).
+            let mean = |l: &[&str]| {
+                let v: Vec<f64> = l.iter().filter_map(|s| m(s)).collect();
+                (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64)
+            };
+            let (Some(keep), Some(lose)) = (mean(&["B", "E", "F"]), mean(&["A", "C", "D"])) else {
+                return not_measured(
+                    CLAIMS[4],
+                    "needs full-precision null models of both kinds, one of B, E, F and one of A, C, D",
+                );
+            };
             diff[k] = keep - lose;
             all_more &= keep >= lose + 10.0;
             let each: Vec<String> = ["A", "B", "C", "D", "E", "F", "G"]
                 .iter()
-                .map(|s| format!("{s} {}", fmt(m(s))))
+                .filter_map(|s| m(s).map(|v| format!("{s} {v:.1}")))
                 .collect();
             words.push(format!(
-                "{dataset} {}: {} (B/E/F mean {keep:.1}, A/C/D mean {lose:.1})",
+                "{dataset} {}: {} (sign-keeping mean {keep:.1}, others {lose:.1})",
                 exp.tasks[t].label,
                 each.join(", ")
             ));
