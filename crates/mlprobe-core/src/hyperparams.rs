@@ -110,14 +110,19 @@ pub const MAX_WEIGHTS: u64 = 50_000_000;
 pub struct TrainConfig(TrainParams);
 
 impl TrainConfig {
-    /// Weights and biases of the network for `inputs` features and `outputs` classes.
-    pub fn weights(&self, inputs: usize, outputs: usize) -> u64 {
-        let sizes: Vec<u64> = std::iter::once(inputs)
+    /// Node counts of the network for `inputs` features and `outputs`
+    /// classes, input first, e.g. `[784, 64, 2]`.
+    pub fn sizes(&self, inputs: usize, outputs: usize) -> Vec<usize> {
+        std::iter::once(inputs)
             .chain(self.0.hidden.iter().copied())
             .chain(std::iter::once(outputs))
-            .map(|n| n as u64)
-            .collect();
-        sizes.windows(2).map(|w| w[0] * w[1] + w[1]).sum()
+            .collect()
+    }
+
+    /// Weights and biases of the network for `inputs` features and `outputs` classes.
+    pub fn weights(&self, inputs: usize, outputs: usize) -> u64 {
+        let sizes = self.sizes(inputs, outputs);
+        sizes.windows(2).map(|w| (w[0] as u64 + 1) * w[1] as u64).sum()
     }
 
     /// Checks that the network for `inputs` features and `outputs` classes
@@ -125,13 +130,9 @@ impl TrainConfig {
     pub fn check_size(&self, inputs: usize, outputs: usize) -> Result<(), TrainError> {
         let weights = self.weights(inputs, outputs);
         if weights > MAX_WEIGHTS {
+            let sizes: Vec<String> = self.sizes(inputs, outputs).iter().map(|n| n.to_string()).collect();
             return Err(TrainError::TooLarge {
-                sizes: std::iter::once(inputs)
-                    .chain(self.0.hidden.iter().copied())
-                    .chain(std::iter::once(outputs))
-                    .map(|n| n.to_string())
-                    .collect::<Vec<_>>()
-                    .join("-"),
+                sizes: sizes.join("-"),
                 weights,
                 megabytes: weights * 16 / 1_000_000,
             });

@@ -117,11 +117,7 @@ pub fn train(task: &Task, config: &TrainConfig, seed: u64) -> Result<TrainOutcom
     }
 
     let mut rng = probe_rng(seed);
-    let sizes: Vec<usize> = std::iter::once(dim)
-        .chain(config.hidden.iter().copied())
-        .chain(std::iter::once(k))
-        .collect();
-    let init = initial_weights(&sizes, config.activation, &mut rng);
+    let init = initial_weights(&config.sizes(dim, k), config.activation, &mut rng);
 
     let device = device::cpu().autodiff();
     let mut model = Mlp::from_weights(&init, &device);
