@@ -179,8 +179,7 @@ fn sweep_points_made_by_hand_are_swept_like_a_builtin() {
     // The same numbers from the sweep function on its own.
     let tasks = mlprobe_runner::data::load_tasks(&exp).unwrap();
     let (net, _) =
-        mlprobe_graph::store::load_model(&mlprobe_runner::cache::model_path(out.path(), &exp, &exp.tasks[0], 0))
-            .unwrap();
+        mlprobe_graph::store::load_model(&mlprobe_runner::cache::model_path(out.path(), &exp.tasks[0], 0)).unwrap();
     let direct = evaluate_sweep(&net, &Evaluator::new(&tasks[0].test), &points, 0);
     assert_eq!(direct[0].accuracy, acc("mnist,easy,0-7,0,scale,all,3,false"));
     assert_eq!(direct[3].accuracy, acc("mnist,easy,0-7,0,scale,all,-1,true"));

@@ -8,20 +8,19 @@ use std::path::{Path, PathBuf};
 use mlprobe_e2e::{options, report_context, tiny_all_probes};
 use mlprobe_graph::WeightStack;
 use mlprobe_graph::store::read_safetensors;
-use mlprobe_runner::{DataSource, Experiment, GivenModel, TaskSpec, run_experiment};
+use mlprobe_runner::{DataSource, Experiment, GivenModel, GivenTask, run_experiment};
 use mlprobe_tasks::{Embedded, Task};
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
 }
 
-fn mnist_task(label: &str, classes: &[u8]) -> TaskSpec {
-    TaskSpec {
+fn mnist_task(label: &str, classes: &[u8]) -> GivenTask {
+    GivenTask {
         label: label.into(),
         dataset: "mnist".into(),
         source: DataSource::Embedded(Embedded::Mnist),
         classes: classes.to_vec(),
-        knob: None,
     }
 }
 
@@ -85,7 +84,7 @@ fn a_model_of_mlprobe_probed_as_given_gives_the_numbers_of_its_run() {
     let trained = run_experiment(&exp, &options(out.path())).unwrap();
 
     // Its cached file, read as any PyTorch file (by the chain of shapes).
-    let path = mlprobe_runner::cache::model_path(out.path(), &exp, &exp.tasks[1], 0);
+    let path = mlprobe_runner::cache::model_path(out.path(), &exp.tasks[1], 0);
     assert_eq!(path.extension().unwrap(), "safetensors");
     let bytes = std::fs::read(&path).unwrap();
     let imported = read_safetensors(&bytes, &path, 784, Some(2), None).unwrap();

@@ -55,7 +55,7 @@ fn run_writes_contract_outputs_resumes_and_ignores_thread_count() {
     assert_eq!((resumed.computed_now, resumed.trained_now), (1, 0));
     assert_eq!(read(&resumed.dir.join("results.csv")), csv.as_bytes());
     std::fs::remove_file(&unit).unwrap();
-    std::fs::remove_file(mlprobe_runner::cache::model_path(out.path(), &exp, &exp.tasks[1], 1)).unwrap();
+    std::fs::remove_file(mlprobe_runner::cache::model_path(out.path(), &exp.tasks[1], 1)).unwrap();
     let retrained = run_experiment(&exp, &options(out.path())).unwrap();
     assert_eq!((retrained.computed_now, retrained.trained_now), (1, 1));
     assert_eq!(read(&retrained.dir.join("results.csv")), csv.as_bytes());

@@ -113,4 +113,12 @@ pub struct Reproduce {
     /// List the experiments and exit.
     #[arg(long)]
     pub list: bool,
+    /// Run only shard K of N (1-based) of the units, writing no outputs; a
+    /// later run without --shard over the same --out assembles them.
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<mlprobe_runner::Shard>,
+    /// Print what the run would do (units, models to train, evaluations,
+    /// estimated time at this machine's measured speed) and exit.
+    #[arg(long, conflicts_with = "list")]
+    pub plan: bool,
 }

@@ -1,7 +1,8 @@
 //! `cargo xtask`: project tasks of mlprobe, in plain Rust.
 //!
 //! - `cargo xtask reproduce`: train easy and hard tasks over many seeds, probe
-//!   every model, and write `results.csv` and `summary.json` per experiment.
+//!   every model, and write `results.csv` and `summary.json` per experiment;
+//!   or one shard of that work (`--shard K/N`), or its plan (`--plan`).
 //! - `cargo xtask probe`: the same probes, outputs and report for a model
 //!   trained elsewhere (safetensors from PyTorch, edge lists, mlprobe's files).
 //! - `cargo xtask bench`: time training and the probe sweeps (straightforward
@@ -12,6 +13,7 @@
 mod bench;
 mod experiments;
 mod flags;
+mod plan;
 mod probe;
 mod report;
 mod reproduce;

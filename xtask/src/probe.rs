@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, bail};
 use mlprobe_graph::WeightStack;
 use mlprobe_graph::store::{MODEL_FORMAT, decode_model, read_edge_lists, read_safetensors};
-use mlprobe_runner::{DataSource, Experiment, GivenModel, RunOptions, TaskSpec};
+use mlprobe_runner::{DataSource, Experiment, GivenModel, GivenTask, RunOptions};
 use mlprobe_tasks::{Dataset, Task};
 
 use crate::experiments::{experiments_dir, resolve};
@@ -138,12 +138,11 @@ pub fn run(flags: Probe) -> anyhow::Result<()> {
     };
     let files: Vec<PathBuf> = resolve(&names, &experiments_dir())?;
     let model = GivenModel::new(&flags.model, net, notes);
-    let spec = TaskSpec {
+    let spec = GivenTask {
         label: stem(&flags.model),
         dataset: data.name.clone(),
         source: data.source.clone(),
         classes: data.task.classes.clone(),
-        knob: None,
     };
     let experiments: Vec<Experiment> = files
         .iter()

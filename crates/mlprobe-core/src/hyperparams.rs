@@ -140,6 +140,12 @@ impl TrainConfig {
         Ok(())
     }
 
+    /// Optimizer steps of a training run on `n_train` examples (the last,
+    /// partial mini-batch of an epoch is a step too).
+    pub fn adam_steps(&self, n_train: usize) -> usize {
+        self.epochs * n_train.div_ceil(self.batch_size)
+    }
+
     /// The parameters.
     pub fn params(&self) -> &TrainParams {
         &self.0

@@ -24,10 +24,38 @@ pub fn initial_weights(sizes: &[usize], activation: Activation, rng: &mut ProbeR
     WeightStack::new(activation, layers)
 }
 
+/// `net` with every bias redrawn as PyTorch initialises it (uniform in
+/// `[-1/sqrt(fan_in), 1/sqrt(fan_in)]`, layer by layer): what a network
+/// rebuilt from weights alone, without its trained biases, computes with.
+pub fn fresh_biases(net: &WeightStack, rng: &mut ProbeRng) -> WeightStack {
+    let mut out = net.clone();
+    for layer in &mut out.layers {
+        let k = 1.0 / (layer.n_in as f32).sqrt();
+        layer.bias.iter_mut().for_each(|b| *b = rng.random_range(-k..=k));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::probe_rng;
+
+    #[test]
+    fn fresh_biases_change_only_biases() {
+        let net = initial_weights(&[9, 4, 2], Activation::Tanh, &mut probe_rng(1));
+        let fresh = fresh_biases(&net, &mut probe_rng(2));
+        for (a, b) in net.layers.iter().zip(&fresh.layers) {
+            assert_eq!(a.weights, b.weights);
+            assert_ne!(a.bias, b.bias);
+            let k = 1.0 / (a.n_in as f32).sqrt();
+            assert!(b.bias.iter().all(|v| v.abs() <= k));
+        }
+        assert_eq!(
+            fresh.layers[1].bias,
+            fresh_biases(&net, &mut probe_rng(2)).layers[1].bias
+        );
+    }
 
     #[test]
     fn initial_weights_lie_in_the_pytorch_range() {

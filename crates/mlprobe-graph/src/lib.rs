@@ -6,7 +6,8 @@
 //!   graphs, one [`Layer`] per linear layer (weights `[n_in, n_out]`, biases
 //!   as attributes of the output nodes), with its [`Activation`];
 //! - [`Perturbation`]: the one trait every probe implements, seeded by a
-//!   [`ProbeRng`]; [`Chain`] composes them;
+//!   [`ProbeRng`]; [`Chain`] composes them, [`OnLayers`] restricts one to
+//!   some layers;
 //! - [`Selection`], [`choose`] and [`count_of`]: which entries a probe acts on;
 //! - [`Evaluator`]: fast, bit-reproducible accuracy of any network on a set
 //!   of examples, and [`SweepEvaluator`] for the many related networks of a
@@ -30,6 +31,7 @@ pub mod activation;
 pub mod errors;
 pub mod eval;
 pub mod init;
+pub mod layers;
 pub mod named;
 pub mod perturb;
 pub mod select;
@@ -40,7 +42,8 @@ pub mod weights;
 pub use activation::Activation;
 pub use errors::{EdgeListError, StoreError};
 pub use eval::Evaluator;
-pub use init::initial_weights;
+pub use init::{fresh_biases, initial_weights};
+pub use layers::{LayerRef, OnLayers};
 pub use mlprobe_tasks::{Embedded, Examples, GaussianPair, Task};
 pub use named::UnknownName;
 pub use perturb::{Chain, Identity, Measure, Perturbation, ProbeRng, probe_rng};

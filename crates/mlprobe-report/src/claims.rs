@@ -92,17 +92,34 @@ fn curve(run: &ExperimentRun, t: usize, probe: &str, strategy: &str, signed: boo
         .collect()
 }
 
-/// The first run with easy and hard tasks of one dataset whose rows include one matching `has`.
+/// The run with easy and hard tasks of one dataset that has the most rows
+/// matching `has`, then the most units (the first of those on ties), if any
+/// has one.
 fn find<'a>(inputs: &[Input<'a>], has: impl Fn(&mlprobe_runner::Row) -> bool) -> Option<Input<'a>> {
+    let matching = |run: &ExperimentRun| {
+        let rows = run
+            .units
+            .first()
+            .map_or(0, |u| u.rows.iter().filter(|r| has(r)).count());
+        (rows, if rows > 0 { run.units.len() } else { 0 })
+    };
     inputs
         .iter()
         .copied()
-        .find(|(exp, run)| !pairs(exp).is_empty() && run.units.first().is_some_and(|u| u.rows.iter().any(&has)))
+        .filter(|(exp, run)| !pairs(exp).is_empty() && matching(run).0 > 0)
+        .fold(None, |best: Option<Input<'a>>, x| match best {
+            Some(b) if matching(b.1) >= matching(x.1) => Some(b),
+            _ => Some(x),
+        })
 }
 
-/// `(dataset, easy task index, hard task index)` for every dataset with both.
+/// `(dataset, easy task index, hard task index)` for every dataset with
+/// both, in an experiment without swept keys (a sweep has its own section).
 fn pairs(exp: &Experiment) -> Vec<(String, usize, usize)> {
     let mut out = Vec::new();
+    if !exp.columns.is_empty() {
+        return out;
+    }
     for (e, easy) in exp.tasks.iter().enumerate().filter(|(_, t)| t.label == "easy") {
         if let Some(h) = exp
             .tasks
@@ -200,7 +217,7 @@ fn pruning_recovery(inputs: &[Input<'_>]) -> Claim {
         measured: format!(
             "{} ({} activation), MNIST, binarized after pruning the smallest: easy 0-7 starts at {}% (p=0), peaks at {ae:.1}% at p={pe} ({}); hard 7-9 starts at {}%, peaks at {ah:.1}% at p={ph}, and is at or below 60% at {:.0}% of the p grid.",
             exp.name,
-            exp.training.activation,
+            exp.tasks[e].training.activation,
             fmt(at_0(&easy)),
             if window.is_empty() {
                 "no grid point in 0.35-0.45".to_string()
@@ -354,9 +371,17 @@ fn resonance(inputs: &[Input<'_>]) -> Claim {
         (true, false) => Verdict::Partly,
         _ => Verdict::NotSupported,
     };
+    let mut trained_with: Vec<String> = Vec::new();
+    for spec in &exp.tasks {
+        let item = format!("{} {}", spec.dataset, spec.training.activation);
+        if !trained_with.contains(&item) {
+            trained_with.push(item);
+        }
+    }
     let mut measured = format!(
-        "{}, binarized models, gain = best noisy accuracy - accuracy without noise; a flip share of 10% per decile would mean no preference for small weights: {}.",
+        "{} ({}), binarized models, gain = best noisy accuracy - accuracy without noise; a flip share of 10% per decile would mean no preference for small weights: {}.",
         exp.name,
+        trained_with.join(", "),
         words.join("; ")
     );
     if !flips.is_empty() {

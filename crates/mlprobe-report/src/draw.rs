@@ -140,18 +140,29 @@ where
         .flat_map(|s| s.points.iter().map(|(_, q)| q.q25))
         .fold(50.0f64, f64::min);
     let y_min = ((low / 10.0).floor() * 10.0).clamp(0.0, 40.0);
+    let high = p
+        .series
+        .iter()
+        .flat_map(|s| s.points.iter().map(|(_, q)| q.q75))
+        .fold(0.0f64, f64::max);
+    // Accuracy panels end at 100 %; others (e.g. gaps in points) above their data.
+    let y_max = if p.y_label == crate::panels::ACCURACY || high > 60.0 {
+        100.5
+    } else {
+        (high / 10.0).ceil() * 10.0 + 5.0
+    };
     let title = format!("{}: {} / {}", p.experiment, p.dataset, p.name());
     let mut chart = ChartBuilder::on(root)
         .caption(title, ("sans-serif", 22))
         .margin(14)
         .x_label_area_size(44)
         .y_label_area_size(56)
-        .build_cartesian_2d(x, RangedCoordf64::from(y_min..100.5))
+        .build_cartesian_2d(x, RangedCoordf64::from(y_min..y_max))
         .map_err(e)?;
     chart
         .configure_mesh()
         .x_desc(&p.x_label)
-        .y_desc("test accuracy (%), median and 25-75 %")
+        .y_desc(&p.y_label)
         .label_style(("sans-serif", 15))
         .draw()
         .map_err(e)?;
@@ -167,7 +178,11 @@ where
             .map_err(e)?;
         let median: Vec<(f64, f64)> = s.points.iter().map(|(l, q)| (*l, q.median)).collect();
         let style = c.stroke_width(2);
-        let label = format!("{} {}{}", s.task, s.classes, if s.signed { ", signed" } else { "" });
+        let label = if s.signed && !p.dashed_label.is_empty() {
+            format!("{} {}, {}", s.task, s.classes, p.dashed_label)
+        } else {
+            format!("{} {}", s.task, s.classes)
+        };
         if s.signed {
             chart
                 .draw_series(DashedLineSeries::new(median, 8, 5, style))

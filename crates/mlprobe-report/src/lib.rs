@@ -12,6 +12,7 @@ pub mod draw;
 pub mod errors;
 pub mod panels;
 pub mod sections;
+pub mod sweeps;
 
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
@@ -60,7 +61,12 @@ pub fn draw_figures(out: &Path, inputs: &[Input<'_>]) -> Result<Vec<Figure>, Rep
     let dir = out.join("figures");
     let mut figures = Vec::new();
     for (exp, run) in inputs {
-        let p = panels::panels(exp, run);
+        // An experiment with swept keys draws its own figures (crate::sweeps).
+        let p = if exp.columns.is_empty() {
+            panels::panels(exp, run)
+        } else {
+            panels::Panels::default()
+        };
         for panel in &p.boxes {
             let png = draw::box_panel(panel, &dir)?;
             figures.push(Figure {
@@ -124,7 +130,7 @@ fn setup(inputs: &[Input<'_>], ctx: &Context) -> String {
             );
             let _ = writeln!(
                 s,
-                "- Model: MLP 784-64-2, PyTorch-style initialisation, Adam (lr 0.01, cosine annealing per epoch), batch 128, NLL on log-softmax; trained biases kept in every probe. A run whose full-precision test accuracy is below the experiment's threshold (70 %) counts as failed and is left out of every statistic.\n"
+                "- Model: MLP 784-64-2 (other sizes where an experiment says so), PyTorch-style initialisation, Adam (lr 0.01, cosine annealing per epoch), batch 128, NLL on log-softmax; trained biases and the training activation kept in every probe unless an experiment's `[evaluation]` says otherwise. A run whose full-precision test accuracy is below the experiment's threshold (70 %) counts as failed and is left out of every statistic.\n"
             );
         }
         Some(model) => {
@@ -168,15 +174,26 @@ fn setup(inputs: &[Input<'_>], ctx: &Context) -> String {
                     .map(move |(l, t)| format!("{d} {l} {}/{}", t.trained, t.failed))
             })
             .collect();
+        // Every value the tasks use (a task's own or a swept one), in order.
+        let distinct = |value: &dyn Fn(&mlprobe_runner::TaskSpec) -> String| {
+            let mut values: Vec<String> = Vec::new();
+            for t in &exp.tasks {
+                let v = value(t);
+                if !values.contains(&v) {
+                    values.push(v);
+                }
+            }
+            values.join(" / ")
+        };
         let _ = writeln!(
             s,
             "| {} | {} | {} | {} | {} | {} | {:.1} s |",
             exp.name,
-            exp.training.activation,
+            distinct(&|t| t.training.activation.to_string()),
             if exp.model.is_some() {
                 "given".to_string()
             } else {
-                exp.training.epochs.to_string()
+                distinct(&|t| t.training.epochs.to_string())
             },
             run.summary.seeds.len(),
             run.units.first().map(|u| u.rows.len() - 1).unwrap_or(0),
@@ -199,8 +216,11 @@ pub struct Report {
 /// Draws the figures and writes `out/REPORT.md` (atomically).
 pub fn write_report(out: &Path, inputs: &[Input<'_>], ctx: &Context) -> Result<Report, ReportError> {
     let mut figures = draw_figures(out, inputs)?;
-    let (extra, extra_figures) = sections::sections(out, inputs)?;
+    let (mut extra, extra_figures) = sections::sections(out, inputs)?;
     figures.extend(extra_figures);
+    let (swept, swept_figures) = sweeps::sections(out, inputs)?;
+    extra.push_str(&swept);
+    figures.extend(swept_figures);
     let mut md = String::new();
     let _ = writeln!(md, "# mlprobe report\n");
     let _ = writeln!(

@@ -4,6 +4,9 @@
 use mlprobe_core::RunStatus;
 use mlprobe_runner::{Experiment, ExperimentRun, Quartiles, Registry};
 
+/// The y axis of accuracy panels.
+pub const ACCURACY: &str = "test accuracy (%), median and 25-75 %";
+
 /// One line of a line panel: a task, full or signed.
 #[derive(Debug, Clone)]
 pub struct Series {
@@ -32,8 +35,13 @@ pub struct LinePanel {
     pub strategy: String,
     /// What the swept level means (the probe kind's label).
     pub x_label: String,
+    /// What the y axis shows.
+    pub y_label: String,
     /// Noise levels are drawn on a log axis.
     pub log_x: bool,
+    /// What a dashed line means, added to its legend entry (`signed` in
+    /// probe panels); empty for nothing.
+    pub dashed_label: String,
     /// The lines.
     pub series: Vec<Series>,
 }
@@ -194,7 +202,9 @@ pub fn panels(exp: &Experiment, run: &ExperimentRun) -> Panels {
                 probe: probe.clone(),
                 strategy: strategy.clone(),
                 x_label: level_label(&exp.registry, probe, strategy),
+                y_label: ACCURACY.to_string(),
                 log_x: positive && spread >= 100.0,
+                dashed_label: "signed".into(),
                 series,
             });
         }

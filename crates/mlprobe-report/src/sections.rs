@@ -190,7 +190,9 @@ fn synthetic(out: &Path, input: Input<'_>) -> Result<Option<(String, Vec<Figure>
         probe: "binarize".into(),
         strategy: "vs separation".into(),
         x_label: "separation of the class means (standard deviations)".into(),
+        y_label: crate::panels::ACCURACY.into(),
         log_x: false,
+        dashed_label: "signed".into(),
         series: vec![
             Series {
                 task: "full".into(),

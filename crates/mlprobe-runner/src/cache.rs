@@ -36,13 +36,13 @@ pub struct ModelKey<'a> {
 }
 
 impl<'a> ModelKey<'a> {
-    /// The key of a task of an experiment.
-    pub fn of(exp: &'a Experiment, spec: &'a TaskSpec) -> Self {
+    /// The key of a task (its data, classes and training).
+    pub fn of(spec: &'a TaskSpec) -> Self {
         Self {
             version: TRAINING_VERSION,
             data: spec.source.identity(),
             classes: &spec.classes,
-            training: exp.training.params(),
+            training: spec.training.params(),
         }
     }
 }
@@ -53,15 +53,15 @@ pub fn key_hash<K: Serialize>(key: &K) -> String {
 }
 
 /// Where the model of a (task, training configuration, seed) is cached.
-pub fn model_path(out: &Path, exp: &Experiment, spec: &TaskSpec, seed: u64) -> PathBuf {
-    let t = exp.training.params();
+pub fn model_path(out: &Path, spec: &TaskSpec, seed: u64) -> PathBuf {
+    let t = spec.training.params();
     let folder = format!(
         "{}-{}-{}-e{}-{}",
         spec.dataset,
         spec.classes_label(),
         t.activation,
         t.epochs,
-        &key_hash(&ModelKey::of(exp, spec))[..12]
+        &key_hash(&ModelKey::of(spec))[..12]
     );
     out.join("models").join(folder).join(format!("seed-{seed}.safetensors"))
 }
@@ -76,21 +76,24 @@ pub fn unit_path(out: &Path, exp: &Experiment, t: usize, seed: u64) -> PathBuf {
 
 /// What a unit's numbers depend on: its model's key (or, for a given model,
 /// its hash, data and classes),
-/// the evaluation and binarization versions, and every sweep point with its
-/// draws and the probe kinds and versions in it.
+/// the evaluation and binarization versions, every sweep point with its
+/// draws and the probe kinds and versions in it, and how perturbed networks
+/// are evaluated when that is not mlprobe's default.
 #[derive(Serialize)]
 struct UnitKey {
     model: String,
     evaluation: u32,
     binarize: u32,
     points: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    evaluated: Option<String>,
 }
 
 /// The fingerprint of a unit file: a stored unit is reused only when it matches.
 pub fn unit_fingerprint(exp: &Experiment, spec: &TaskSpec, points: &[SweepPoint]) -> String {
     let model = match &exp.model {
         Some(given) => format!("given:{}:{}:{:?}", given.hash, spec.source.identity(), spec.classes),
-        None => key_hash(&ModelKey::of(exp, spec)),
+        None => key_hash(&ModelKey::of(spec)),
     };
     key_hash(&UnitKey {
         model,
@@ -100,6 +103,7 @@ pub fn unit_fingerprint(exp: &Experiment, spec: &TaskSpec, points: &[SweepPoint]
             .iter()
             .map(|p| format!("{}#{}#{}", p.key(), p.draws, p.identity))
             .collect(),
+        evaluated: (!spec.evaluation.is_default()).then(|| spec.evaluation.to_string()),
     })
 }
 

@@ -5,11 +5,15 @@
 //! description = "Binarization gap, easy versus hard"
 //!
 //! [training]            # every key required: the budget is explicit
-//! hidden = [64]
+//! hidden = [64]         # a list of lists, e.g. [[64], [64, 64]], sweeps it
 //! activation = "relu"   # tanh | relu | sigmoid | identity
-//! epochs = 75
+//! epochs = 75           # a list, e.g. [5, 10, 20], sweeps it
 //! batch_size = 128
 //! learning_rate = 0.01
+//!
+//! [evaluation]          # optional; see crate::evaluation
+//! biases = "trained"    # or "fresh"; a list sweeps it
+//! activation = "trained"
 //!
 //! [runs]
 //! seeds = 100           # seeds per task (overridden by --seeds)
@@ -22,10 +26,15 @@
 //! dataset = "mnist"     # embedded: mnist | fashion-mnist; or a name with data_dir
 //! # data_dir = "/usr/share/datasets/fashion-mnist"
 //! classes = [0, 7]
+//! # training = { activation = "tanh" }   # this task's own value of [training] keys
 //!
 //! [[probes]]
 //! probe = "binarize"
 //! ```
+//!
+//! A `[training]` or `[evaluation]` value given as a list is swept: every
+//! task runs in every combination of the swept values (an *arm*), and the
+//! rows of `results.csv` name their arm in appended columns.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -36,6 +45,7 @@ use mlprobe_tasks::{Embedded, GaussianPair};
 use serde::Deserialize;
 
 use crate::errors::{ConfigError, InvalidKey};
+use crate::evaluation::{Biases, EvalActivation, Evaluation};
 use crate::registry::Registry;
 use crate::seed::hex_digest_bytes;
 use crate::sweep::{ProbeSpec, SweepPoint};
@@ -46,20 +56,103 @@ pub const MAX_EVALUATIONS: u64 = 100_000_000;
 /// Most random image pairs per cell of the SSIM distance matrix.
 pub const MAX_SSIM_PAIRS: usize = 1_000_000;
 
-/// The `[training]` table: the core crate's parameters, every key required.
+/// A value, or a list of values to sweep: `epochs = 75` or `epochs = [5, 10, 20]`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Sweepable<T> {
+    /// One value.
+    One(T),
+    /// Values to sweep, in this order.
+    Many(Vec<T>),
+}
+
+impl<T: Clone> Sweepable<T> {
+    /// The values, one for an unswept key.
+    pub fn values(&self) -> Vec<T> {
+        match self {
+            Sweepable::One(v) => vec![v.clone()],
+            Sweepable::Many(v) => v.clone(),
+        }
+    }
+
+    /// Whether the key is swept.
+    pub fn is_swept(&self) -> bool {
+        matches!(self, Sweepable::Many(_))
+    }
+}
+
+impl<'de, T: serde::de::DeserializeOwned> Deserialize<'de> for Sweepable<T> {
+    /// A value of `T`, else a non-empty array of them (so that a list-valued
+    /// key such as `hidden` is swept only by a list of lists).
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        let value = toml::Value::deserialize(d)?;
+        match T::deserialize(value.clone()) {
+            Ok(one) => Ok(Sweepable::One(one)),
+            Err(e) => match value {
+                toml::Value::Array(items) if items.is_empty() => Err(D::Error::custom("an empty list sweeps nothing")),
+                toml::Value::Array(items) => items
+                    .into_iter()
+                    .map(T::deserialize)
+                    .collect::<Result<Vec<T>, _>>()
+                    .map(Sweepable::Many)
+                    .map_err(D::Error::custom),
+                _ => Err(D::Error::custom(e)),
+            },
+        }
+    }
+}
+
+/// The `[training]` table: the core crate's parameters, every key required;
+/// a list of values sweeps a key.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TrainingSection {
     /// Hidden layer sizes.
-    pub hidden: Vec<usize>,
+    pub hidden: Sweepable<Vec<usize>>,
     /// Hidden activation.
-    pub activation: mlprobe_graph::Activation,
+    pub activation: Sweepable<mlprobe_graph::Activation>,
     /// Epochs (the cosine schedule spans them).
-    pub epochs: usize,
+    pub epochs: Sweepable<usize>,
     /// Mini-batch size.
-    pub batch_size: usize,
+    pub batch_size: Sweepable<usize>,
     /// Initial learning rate.
-    pub learning_rate: f64,
+    pub learning_rate: Sweepable<f64>,
+}
+
+/// A task's own values of `[training]` keys (`training = { ... }` in a task).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrainingOverride {
+    /// Hidden layer sizes.
+    pub hidden: Option<Vec<usize>>,
+    /// Hidden activation.
+    pub activation: Option<mlprobe_graph::Activation>,
+    /// Epochs.
+    pub epochs: Option<usize>,
+    /// Mini-batch size.
+    pub batch_size: Option<usize>,
+    /// Initial learning rate.
+    pub learning_rate: Option<f64>,
+}
+
+/// The `[evaluation]` table (see [`crate::evaluation`]); a list of values sweeps a key.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EvaluationSection {
+    /// `trained` or `fresh` biases.
+    #[serde(default = "trained_biases")]
+    pub biases: Sweepable<Biases>,
+    /// `trained` or an activation.
+    #[serde(default = "trained_activation")]
+    pub activation: Sweepable<EvalActivation>,
+}
+
+fn trained_biases() -> Sweepable<Biases> {
+    Sweepable::One(Biases::Trained)
+}
+
+fn trained_activation() -> Sweepable<EvalActivation> {
+    Sweepable::One(EvalActivation::Trained)
 }
 
 /// The `[runs]` table.
@@ -101,6 +194,8 @@ pub struct TaskSection {
     /// A synthetic two-Gaussian task family instead of a dataset, one task
     /// per separation, labelled `<label>-<separation>`.
     pub synthetic: Option<SyntheticSection>,
+    /// This task's own values of `[training]` keys.
+    pub training: Option<TrainingOverride>,
 }
 
 /// `synthetic = { separations = [...], ... }` of a task entry.
@@ -147,8 +242,14 @@ pub struct ExperimentFile {
     /// One line on what the experiment shows.
     #[serde(default)]
     pub description: String,
+    /// Skipped, with a message, where a task's `data_dir` is absent
+    /// (an experiment on data not every machine has).
+    #[serde(default)]
+    pub optional: bool,
     /// Training parameters.
     pub training: TrainingSection,
+    /// How perturbed networks are evaluated (default: trained biases and activation).
+    pub evaluation: Option<EvaluationSection>,
     /// Seeds and the failure threshold.
     pub runs: RunsSection,
     /// The tasks, each trained over every seed.
@@ -215,6 +316,19 @@ impl GivenModel {
     }
 }
 
+/// The task a model trained elsewhere is probed on.
+#[derive(Debug, Clone)]
+pub struct GivenTask {
+    /// Its label in outputs.
+    pub label: String,
+    /// The dataset's name in outputs.
+    pub dataset: String,
+    /// Where the images come from.
+    pub source: DataSource,
+    /// The classes in the model's label order.
+    pub classes: Vec<u8>,
+}
+
 /// A checked task of an experiment.
 #[derive(Debug, Clone)]
 pub struct TaskSpec {
@@ -228,6 +342,14 @@ pub struct TaskSpec {
     pub classes: Vec<u8>,
     /// The difficulty knob of a synthetic task (its separation).
     pub knob: Option<f64>,
+    /// How its model is trained.
+    pub training: TrainConfig,
+    /// How its perturbed networks are evaluated.
+    pub evaluation: Evaluation,
+    /// The values of the experiment's swept keys in this task's arm, as
+    /// `(column, value)`, in the order of [`Experiment::columns`]; empty when
+    /// nothing is swept.
+    pub arm: Vec<(String, String)>,
 }
 
 impl TaskSpec {
@@ -235,6 +357,34 @@ impl TaskSpec {
     pub fn classes_label(&self) -> String {
         self.classes.iter().map(|c| c.to_string()).collect::<Vec<_>>().join("-")
     }
+
+    /// The arm's values as `key=value` joined by spaces, e.g. `epochs=5`; empty without a sweep.
+    pub fn arm_label(&self) -> String {
+        self.arm
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    /// The label with the arm, e.g. `easy epochs=5` (the label alone without a sweep).
+    pub fn full_label(&self) -> String {
+        if self.arm.is_empty() {
+            self.label.clone()
+        } else {
+            format!("{} {}", self.label, self.arm_label())
+        }
+    }
+
+    /// The value of the arm's column `key`, if swept.
+    pub fn arm_value(&self, key: &str) -> Option<&str> {
+        self.arm.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+    }
+}
+
+/// Text of a hidden-size list in labels, e.g. `64-64`.
+pub fn hidden_label(hidden: &[usize]) -> String {
+    hidden.iter().map(|w| w.to_string()).collect::<Vec<_>>().join("-")
 }
 
 /// A checked experiment, ready to run.
@@ -244,8 +394,15 @@ pub struct Experiment {
     pub name: String,
     /// One line on what it shows.
     pub description: String,
-    /// Checked training parameters.
+    /// Skipped where its data is absent (see [`Experiment::missing_data`]).
+    pub optional: bool,
+    /// Checked training parameters of the first arm, before any task's own
+    /// values (each task's are in [`TaskSpec::training`]).
     pub training: TrainConfig,
+    /// The columns appended to `results.csv`: the swept keys (`epochs`,
+    /// `eval_biases`, ...), then `steps` (Adam steps) when a training key is
+    /// swept. Empty when nothing is swept.
+    pub columns: Vec<String>,
     /// Seeds per task.
     pub seeds: usize,
     /// Seeds per task with `--quick`.
@@ -305,9 +462,13 @@ impl Experiment {
     /// This experiment's probes on a model trained elsewhere: its
     /// `[training]`, `[runs]`, `[[tasks]]` and `[map]` give way to the model,
     /// one task, and one `seed` for the random draws. No run counts as
-    /// failed: the model is what it is.
-    pub fn probing(self, model: GivenModel, task: TaskSpec, seed: u64) -> Result<Self, ConfigError> {
+    /// failed: the model is what it is. A swept `[evaluation]` still sweeps.
+    pub fn probing(self, model: GivenModel, task: GivenTask, seed: u64) -> Result<Self, ConfigError> {
         let sizes = model.weights.sizes();
+        let invalid = |key: &str, value: String, expected: String| ConfigError::Invalid {
+            path: model.path.clone(),
+            invalid: InvalidKey::new(key, value, expected),
+        };
         let training = TrainParams {
             hidden: sizes[1..sizes.len() - 1].to_vec(),
             activation: model.weights.activation,
@@ -315,17 +476,47 @@ impl Experiment {
             ..self.training.params().clone()
         }
         .check()
-        .map_err(|e| ConfigError::Invalid {
-            path: model.path.clone(),
-            invalid: InvalidKey::new("model", format!("{sizes:?}"), e.to_string()),
-        })?;
+        .map_err(|e| invalid("model", format!("{sizes:?}"), e.to_string()))?;
+        let depth = model.weights.layers.len();
+        for (i, p) in self.probes.iter().enumerate() {
+            p.check_depth(depth).map_err(|e| {
+                invalid(
+                    &format!("probes[{i}].layers"),
+                    e,
+                    format!("layers of the model's {depth}"),
+                )
+            })?;
+        }
+        let columns: Vec<String> = self
+            .columns
+            .iter()
+            .filter(|c| c.starts_with("eval_"))
+            .cloned()
+            .collect();
+        let mut tasks: Vec<TaskSpec> = Vec::new();
+        for spec in &self.tasks {
+            let arm: Vec<(String, String)> = spec.arm.iter().filter(|(k, _)| columns.contains(k)).cloned().collect();
+            if tasks.iter().all(|t| t.arm != arm) {
+                tasks.push(TaskSpec {
+                    label: task.label.clone(),
+                    dataset: task.dataset.clone(),
+                    source: task.source.clone(),
+                    classes: task.classes.clone(),
+                    knob: None,
+                    training: training.clone(),
+                    evaluation: spec.evaluation,
+                    arm,
+                });
+            }
+        }
         Ok(Self {
             training,
+            columns,
             seeds: 1,
             quick_seeds: 1,
             first_seed: seed,
             failed_below: 0.0,
-            tasks: vec![task],
+            tasks,
             map: None,
             model: Some(model),
             ..self
@@ -350,6 +541,14 @@ impl Experiment {
             ));
         }
         Ok(())
+    }
+
+    /// The first `data_dir` of its tasks that is not a folder here, if any.
+    pub fn missing_data(&self) -> Option<&Path> {
+        self.tasks.iter().find_map(|t| match &t.source {
+            DataSource::Dir(dir) if !dir.is_dir() => Some(dir.as_path()),
+            _ => None,
+        })
     }
 
     /// The seeds to run.
@@ -391,28 +590,31 @@ impl ExperimentFile {
             invalid: InvalidKey::new(key, value, expected),
         };
         let r = self.runs;
-        let t = self.training;
-        let training = TrainParams {
-            hidden: t.hidden,
-            activation: t.activation,
-            epochs: t.epochs,
-            batch_size: t.batch_size,
-            learning_rate: t.learning_rate,
-            failed_below: r.failed_below,
-        }
-        .check()
-        .map_err(|e| match e {
+        let arms = arms(&self.training, self.evaluation.as_ref());
+        let columns = columns(&self.training, self.evaluation.as_ref());
+        let train_error = |prefix: &str, e: mlprobe_core::TrainError| match e {
             mlprobe_core::TrainError::OutOfRange {
                 name: "failed_below",
                 value,
                 expected,
             } => invalid("runs.failed_below".into(), value, expected),
             mlprobe_core::TrainError::OutOfRange { name, value, expected } => {
-                invalid(format!("training.{name}"), value, expected)
+                invalid(format!("{prefix}.{name}"), value, expected)
             }
-            other => invalid("training".into(), String::new(), &other.to_string()),
-        })?;
-
+            other => invalid(prefix.into(), String::new(), &other.to_string()),
+        };
+        let checked = |params: TrainParams, prefix: &str| {
+            TrainParams {
+                failed_below: r.failed_below,
+                ..params
+            }
+            .check()
+            .map_err(|e| train_error(prefix, e))
+        };
+        for (params, _, _) in &arms {
+            checked(params.clone(), "training")?;
+        }
+        let training = checked(arms[0].0.clone(), "training")?;
         if r.seeds == 0 || r.seeds > 100_000 {
             return Err(invalid("runs.seeds".into(), r.seeds.to_string(), "1 ..= 100000"));
         }
@@ -490,6 +692,9 @@ impl ExperimentFile {
                         source: DataSource::Synthetic(g),
                         classes: vec![0, 1],
                         knob: Some(sep),
+                        training: training.clone(),
+                        evaluation: Evaluation::default(),
+                        arm: Vec::new(),
                     });
                 }
             } else {
@@ -537,17 +742,31 @@ impl ExperimentFile {
                         source: source.clone(),
                         classes,
                         knob: None,
+                        training: training.clone(),
+                        evaluation: Evaluation::default(),
+                        arm: Vec::new(),
                     });
                 }
             }
-            for spec in expanded {
+            for spec in &expanded {
                 if tasks
                     .iter()
                     .any(|s: &TaskSpec| s.dataset == spec.dataset && s.label == spec.label)
                 {
                     return Err(invalid(key("label"), format!("{:?}", spec.label), "unique per dataset"));
                 }
-                tasks.push(spec);
+            }
+            let own = t.training.clone().unwrap_or_default();
+            for spec in expanded {
+                for (params, evaluation, arm) in &arms {
+                    let params = own.clone().apply(params.clone());
+                    tasks.push(TaskSpec {
+                        training: checked(params, &key("training"))?,
+                        evaluation: *evaluation,
+                        arm: arm.clone(),
+                        ..spec.clone()
+                    });
+                }
             }
         }
 
@@ -558,10 +777,10 @@ impl ExperimentFile {
                 DataSource::Dir(_) | DataSource::Npz(_) => None,
             };
             if let Some(inputs) = inputs {
-                training.check_size(inputs, spec.classes.len()).map_err(|e| {
+                spec.training.check_size(inputs, spec.classes.len()).map_err(|e| {
                     invalid(
                         "training.hidden".into(),
-                        format!("{:?}", training.hidden),
+                        format!("{:?}", spec.training.hidden),
                         &e.to_string(),
                     )
                 })?;
@@ -581,12 +800,24 @@ impl ExperimentFile {
                 path: path.to_path_buf(),
                 invalid: e.within(&format!("probes[{i}]")),
             })?;
+            for spec in &tasks {
+                let depth = spec.training.hidden.len() + 1;
+                p.check_depth(depth).map_err(|value| {
+                    invalid(
+                        format!("probes[{i}].layers"),
+                        value,
+                        &format!("layers of every network (task {} has {depth})", spec.full_label()),
+                    )
+                })?;
+            }
         }
 
         Experiment {
             name: name.to_string(),
             description: self.description,
+            optional: self.optional,
             training,
+            columns,
             seeds: r.seeds,
             quick_seeds: r.quick_seeds,
             first_seed: r.first_seed,
@@ -599,6 +830,123 @@ impl ExperimentFile {
         }
         .sized(path)
     }
+}
+
+impl TrainingOverride {
+    /// `params` with this task's own values.
+    fn apply(self, params: TrainParams) -> TrainParams {
+        TrainParams {
+            hidden: self.hidden.unwrap_or(params.hidden),
+            activation: self.activation.unwrap_or(params.activation),
+            epochs: self.epochs.unwrap_or(params.epochs),
+            batch_size: self.batch_size.unwrap_or(params.batch_size),
+            learning_rate: self.learning_rate.unwrap_or(params.learning_rate),
+            failed_below: params.failed_below,
+        }
+    }
+}
+
+/// One arm: its training parameters (unchecked), evaluation and column values.
+type Arm = (TrainParams, Evaluation, Vec<(String, String)>);
+
+/// Every combination of the swept values, the first key varying slowest;
+/// one arm (with no columns) when nothing is swept.
+fn arms(t: &TrainingSection, e: Option<&EvaluationSection>) -> Vec<Arm> {
+    let base = TrainParams {
+        hidden: t.hidden.values()[0].clone(),
+        activation: t.activation.values()[0],
+        epochs: t.epochs.values()[0],
+        batch_size: t.batch_size.values()[0],
+        learning_rate: t.learning_rate.values()[0],
+        ..TrainParams::default()
+    };
+    let mut arms: Vec<Arm> = vec![(base, Evaluation::default(), Vec::new())];
+    fn sweep<T: Clone>(
+        arms: Vec<Arm>,
+        key: &Sweepable<T>,
+        column: &str,
+        text: impl Fn(&T) -> String,
+        set: impl Fn(&mut Arm, T),
+    ) -> Vec<Arm> {
+        arms.into_iter()
+            .flat_map(|arm| {
+                key.values().into_iter().map({
+                    let (text, set) = (&text, &set);
+                    move |v| {
+                        let mut a = arm.clone();
+                        if key.is_swept() {
+                            a.2.push((column.to_string(), text(&v)));
+                        }
+                        set(&mut a, v);
+                        a
+                    }
+                })
+            })
+            .collect()
+    }
+    arms = sweep(arms, &t.hidden, "hidden", |h| hidden_label(h), |a, v| a.0.hidden = v);
+    arms = sweep(
+        arms,
+        &t.activation,
+        "activation",
+        |v| v.to_string(),
+        |a, v| a.0.activation = v,
+    );
+    arms = sweep(arms, &t.epochs, "epochs", |v| v.to_string(), |a, v| a.0.epochs = v);
+    arms = sweep(
+        arms,
+        &t.batch_size,
+        "batch_size",
+        |v| v.to_string(),
+        |a, v| a.0.batch_size = v,
+    );
+    arms = sweep(
+        arms,
+        &t.learning_rate,
+        "learning_rate",
+        |v| v.to_string(),
+        |a, v| a.0.learning_rate = v,
+    );
+    if let Some(e) = e {
+        arms = sweep(arms, &e.biases, "eval_biases", |v| v.to_string(), |a, v| a.1.biases = v);
+        arms = sweep(
+            arms,
+            &e.activation,
+            "eval_activation",
+            |v| v.to_string(),
+            |a, v| a.1.activation = v,
+        );
+    }
+    arms
+}
+
+/// The appended columns of an experiment's rows: its swept keys, then
+/// `steps` when a training key is swept.
+fn columns(t: &TrainingSection, e: Option<&EvaluationSection>) -> Vec<String> {
+    let mut out: Vec<&str> = [
+        ("hidden", t.hidden.is_swept()),
+        ("activation", t.activation.is_swept()),
+        ("epochs", t.epochs.is_swept()),
+        ("batch_size", t.batch_size.is_swept()),
+        ("learning_rate", t.learning_rate.is_swept()),
+    ]
+    .into_iter()
+    .filter(|(_, swept)| *swept)
+    .map(|(k, _)| k)
+    .collect();
+    let training_swept = !out.is_empty();
+    if let Some(e) = e {
+        if e.biases.is_swept() {
+            out.push("eval_biases");
+        }
+        if e.activation.is_swept() {
+            out.push("eval_activation");
+        }
+    }
+    if training_swept {
+        out.push("steps");
+    }
+    out.into_iter().map(str::to_string).collect()
 }
 
 #[cfg(test)]
@@ -662,6 +1010,83 @@ probe = "binarize"
                 .contains("`tasks[0].synthetic.separation` = -1 is invalid"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn list_values_sweep_into_arms() {
+        let e = parse(&GOOD.replace("epochs = 75", "epochs = [5, 10]").replace(
+            "learning_rate = 0.01",
+            "learning_rate = 0.01\n[evaluation]\nbiases = [\"trained\", \"fresh\"]",
+        ))
+        .unwrap();
+        assert_eq!(e.columns, ["epochs", "eval_biases", "steps"]);
+        let arms: Vec<(usize, String)> = e.tasks.iter().map(|t| (t.training.epochs, t.full_label())).collect();
+        assert_eq!(
+            arms,
+            [
+                (5, "easy epochs=5 eval_biases=trained".to_string()),
+                (5, "easy epochs=5 eval_biases=fresh".to_string()),
+                (10, "easy epochs=10 eval_biases=trained".to_string()),
+                (10, "easy epochs=10 eval_biases=fresh".to_string()),
+            ]
+        );
+        assert_eq!(e.tasks[1].evaluation.biases, Biases::Fresh);
+        let e = parse(&GOOD.replace("hidden = [64]", "hidden = [[64], [32, 16]]")).unwrap();
+        assert_eq!(e.tasks[1].training.hidden, [32, 16]);
+        assert_eq!(e.tasks[1].arm_value("hidden"), Some("32-16"));
+        let e = parse(GOOD).unwrap();
+        assert!(e.columns.is_empty() && e.tasks[0].arm.is_empty());
+        assert_eq!(e.tasks[0].full_label(), "easy");
+    }
+
+    #[test]
+    fn a_task_may_have_its_own_training_values() {
+        let e = parse(&GOOD.replace(
+            "classes = [0, 7]",
+            "classes = [0, 7]\ntraining = { activation = \"tanh\" }",
+        ))
+        .unwrap();
+        assert_eq!(e.tasks[0].training.activation, mlprobe_graph::Activation::Tanh);
+        assert_eq!(e.training.activation, mlprobe_graph::Activation::Relu);
+        let err = parse(&GOOD.replace("classes = [0, 7]", "classes = [0, 7]\ntraining = { epochs = 0 }"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("`tasks[0].training.epochs`"), "{err}");
+        let err = parse(&GOOD.replace("classes = [0, 7]", "classes = [0, 7]\ntraining = { epoch = 3 }"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("unknown field `epoch`"), "{err}");
+    }
+
+    #[test]
+    fn bad_sweeps_and_layers_are_named() {
+        let err = parse(&GOOD.replace("epochs = 75", "epochs = []"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("empty list"), "{err}");
+        let err = parse(&GOOD.replace("epochs = 75", "epochs = [5, -1]"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("epochs"), "{err}");
+        let err = parse(&GOOD.replace("activation = \"relu\"", "activation = [\"relu\", \"relux\"]"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("relux"), "{err}");
+        let err = parse(&GOOD.replace(
+            "learning_rate = 0.01",
+            "learning_rate = 0.01\n[evaluation]\nbiases = \"new\"",
+        ))
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("unknown biases `new`"), "{err}");
+        let err = parse(&GOOD.replace("probe = \"binarize\"", "probe = \"binarize\"\nlayers = [2]"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("`probes[0].layers` = 2"), "{err}");
+        let ok = GOOD
+            .replace("hidden = [64]", "hidden = [64, 64]")
+            .replace("probe = \"binarize\"", "probe = \"binarize\"\nlayers = [2]");
+        assert!(parse(&ok).is_ok());
     }
 
     #[test]

@@ -1,7 +1,6 @@
 //! Evaluating a network on every point of a sweep, draw by draw.
 
-use mlprobe_binarize::Binarize;
-use mlprobe_graph::{Evaluator, Measure, Perturbation, SweepEvaluator, WeightStack, probe_rng};
+use mlprobe_graph::{Evaluator, Measure, SweepEvaluator, WeightStack, probe_rng};
 
 use crate::sweep::SweepPoint;
 
@@ -69,7 +68,7 @@ pub fn evaluate_sweep_with(
         let mut measures: Vec<Measure> = Vec::new();
         for (d, (base, m)) in drawn.iter().enumerate() {
             accuracy += if p.binarize_after {
-                accuracy_of(p, d, &Binarize::SIGN.apply(base, &mut probe_rng(0)))
+                accuracy_of(p, d, &p.binarized(base, &mut probe_rng(0)))
             } else {
                 accuracy_of(p, d, base)
             };

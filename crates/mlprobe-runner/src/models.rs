@@ -34,20 +34,14 @@ pub fn unit_model(
 ) -> Result<(WeightStack, bool), RunError> {
     match &exp.model {
         Some(given) => Ok(((*given.weights).clone(), false)),
-        None => model_for(exp, spec, task, seed, &model_path(out, exp, spec, seed)),
+        None => model_for(spec, task, seed, &model_path(out, spec, seed)),
     }
 }
 
 /// The model of (task `spec`, `seed`) from `path` if present and valid,
 /// else trained now and stored there (atomically). Returns the weights and
 /// whether it was trained now.
-pub fn model_for(
-    exp: &Experiment,
-    spec: &TaskSpec,
-    task: &Task,
-    seed: u64,
-    path: &Path,
-) -> Result<(WeightStack, bool), RunError> {
+pub fn model_for(spec: &TaskSpec, task: &Task, seed: u64, path: &Path) -> Result<(WeightStack, bool), RunError> {
     if path.exists() {
         match load_model(path) {
             Ok((net, meta)) if meta["seed"] == seed => return Ok((net, false)),
@@ -57,7 +51,7 @@ pub fn model_for(
             Err(e) => set_aside(path, &format!("damaged model file ({})", error_chain(&e))),
         }
     }
-    let model = train(task, &exp.training, seed)
+    let model = train(task, &spec.training, seed)
         .map_err(|source| RunError::Train {
             dataset: spec.dataset.clone(),
             label: spec.label.clone(),
@@ -67,7 +61,7 @@ pub fn model_for(
         .into_model();
     let meta = ModelMeta {
         seed,
-        key: ModelKey::of(exp, spec),
+        key: ModelKey::of(spec),
         epoch_loss: &model.epoch_loss,
     };
     save_model(path, &model.weights, &serde_json::to_value(&meta).expect("plain data"))?;

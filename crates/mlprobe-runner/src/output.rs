@@ -38,6 +38,29 @@ pub struct Row {
     /// Test accuracy in percent.
     #[serde(serialize_with = "shortest")]
     pub accuracy: f64,
+    /// Values of the experiment's appended columns ([`crate::Experiment::columns`]).
+    #[serde(skip)]
+    pub extra: Vec<String>,
+}
+
+impl Row {
+    /// The row as CSV fields: the nine columns of the contract, then the appended ones.
+    pub fn fields(&self) -> Vec<String> {
+        [
+            self.dataset.clone(),
+            self.task.clone(),
+            self.classes.clone(),
+            self.seed.to_string(),
+            self.probe.clone(),
+            self.strategy.clone(),
+            self.level.to_string(),
+            self.signed.to_string(),
+            self.accuracy.to_string(),
+        ]
+        .into_iter()
+        .chain(self.extra.iter().cloned())
+        .collect()
+    }
 }
 
 /// Writes a float in its shortest round-trip form (`0`, `0.5`, `97.5609756097561`).
@@ -52,6 +75,8 @@ pub struct UnitResult {
     pub task: usize,
     /// Test examples the accuracies are measured on.
     pub test_images: usize,
+    /// Training examples of the task.
+    pub train_images: usize,
     /// Training seed.
     pub seed: u64,
     /// Full-precision test accuracy in percent.
@@ -69,11 +94,19 @@ pub struct UnitResult {
 }
 
 impl UnitResult {
-    /// Accuracy of the row with this probe, strategy, level 0 and `signed`.
+    /// Accuracy of the first row with this probe, level 0 and `signed`.
     pub fn accuracy_of(&self, probe: &str, signed: bool) -> Option<f64> {
         self.rows
             .iter()
             .find(|r| r.probe == probe && r.signed == signed && r.level == 0.0)
+            .map(|r| r.accuracy)
+    }
+
+    /// Accuracy of the network binarized whole (probe `binarize` on every layer).
+    pub fn binarized(&self) -> Option<f64> {
+        self.rows
+            .iter()
+            .find(|r| r.probe == "binarize" && r.strategy == "none")
             .map(|r| r.accuracy)
     }
 }
@@ -83,6 +116,12 @@ impl UnitResult {
 pub struct TaskSummary {
     /// Classes, e.g. `7-9`.
     pub classes: String,
+    /// The task's values of the experiment's swept keys (absent without a sweep).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub arm: BTreeMap<String, String>,
+    /// Adam steps of its training (given when a training key is swept).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub steps: Option<usize>,
     /// Seeds run.
     pub runs: usize,
     /// Runs at or above the threshold.
@@ -113,7 +152,7 @@ pub struct Summary {
     pub seeds: Vec<u64>,
     /// Failure threshold (%).
     pub failed_below: f64,
-    /// dataset -> task label -> summary.
+    /// dataset -> task label (with its arm's `key=value`s when swept) -> summary.
     pub results: BTreeMap<String, BTreeMap<String, TaskSummary>>,
 }
 
@@ -127,7 +166,7 @@ impl Summary {
             let full: Vec<f64> = trained.iter().map(|u| u.full).collect();
             let bin: Vec<(f64, f64)> = trained
                 .iter()
-                .filter_map(|u| u.accuracy_of("binarize", true).map(|b| (u.full, b)))
+                .filter_map(|u| u.binarized().map(|b| (u.full, b)))
                 .collect();
             let binarized: Vec<f64> = bin.iter().map(|(_, b)| *b).collect();
             let gap: Vec<f64> = bin.iter().map(|(f, b)| f - b).collect();
@@ -141,10 +180,16 @@ impl Summary {
                 .into_iter()
                 .filter_map(|(k, v)| Quartiles::of(&v).map(|q| (k, q)))
                 .collect();
+            let steps = mine
+                .first()
+                .filter(|_| exp.columns.iter().any(|c| c == "steps"))
+                .map(|u| spec.training.adam_steps(u.train_images));
             results.entry(spec.dataset.clone()).or_default().insert(
-                spec.label.clone(),
+                spec.full_label(),
                 TaskSummary {
                     classes: spec.classes_label(),
+                    arm: spec.arm.iter().cloned().collect(),
+                    steps,
                     runs: mine.len(),
                     trained: trained.len(),
                     failed: mine.len() - trained.len(),
@@ -184,7 +229,11 @@ impl Medians {
     /// Medians of the units' rows; rows are matched by position (every unit
     /// evaluates the same points in the same order).
     pub fn new(exp: &Experiment, units: &[UnitResult]) -> Self {
-        let tasks = exp.tasks.iter().map(|t| format!("{}/{}", t.dataset, t.label)).collect();
+        let tasks = exp
+            .tasks
+            .iter()
+            .map(|t| format!("{}/{}", t.dataset, t.full_label()))
+            .collect();
         let Some(first) = units.first() else {
             return Self {
                 tasks,
@@ -239,16 +288,15 @@ pub fn csv_records(records: impl IntoIterator<Item = Vec<String>>) -> Result<Vec
     w.into_inner().map_err(|e| e.into_error().into())
 }
 
-/// The CSV text of the rows, header first.
-pub fn csv_text(rows: &[Row]) -> Result<Vec<u8>, csv::Error> {
-    if rows.is_empty() {
-        return Ok(format!("{CSV_HEADER}\n").into_bytes());
-    }
-    let mut w = csv::Writer::from_writer(Vec::new());
-    for row in rows {
-        w.serialize(row)?;
-    }
-    w.into_inner().map_err(|e| e.into_error().into())
+/// The CSV text of the rows, header first: the contract's nine columns,
+/// then the appended `columns`.
+pub fn csv_text(rows: &[Row], columns: &[String]) -> Result<Vec<u8>, csv::Error> {
+    let header: Vec<String> = CSV_HEADER
+        .split(',')
+        .map(str::to_string)
+        .chain(columns.iter().cloned())
+        .collect();
+    csv_records(std::iter::once(header).chain(rows.iter().map(Row::fields)))
 }
 
 /// Writes CSV text, or says why it could not be encoded.
@@ -261,8 +309,13 @@ pub fn write_csv(path: &Path, text: Result<Vec<u8>, csv::Error>) -> Result<(), R
 }
 
 /// Writes `results.csv`, `medians.csv` and `summary.json` into `dir`, each atomically.
-pub fn write_outputs(dir: &Path, rows: &[Row], medians: &Medians, summary: &Summary) -> Result<(), RunError> {
-    write_csv(&dir.join("results.csv"), csv_text(rows))?;
+pub fn write_outputs(
+    dir: &Path,
+    (rows, columns): (&[Row], &[String]),
+    medians: &Medians,
+    summary: &Summary,
+) -> Result<(), RunError> {
+    write_csv(&dir.join("results.csv"), csv_text(rows, columns))?;
     write_csv(&dir.join("medians.csv"), medians.csv())?;
     write_json(&dir.join("summary.json"), summary)
 }
@@ -293,15 +346,25 @@ mod tests {
             level: 0.0,
             signed: true,
             accuracy: 51.5,
+            extra: Vec::new(),
         };
-        let text = String::from_utf8(csv_text(&[row]).unwrap()).unwrap();
+        let text = String::from_utf8(csv_text(std::slice::from_ref(&row), &[]).unwrap()).unwrap();
         assert_eq!(
             text,
             format!("{CSV_HEADER}\nmnist,hard,7-9,3,binarize,none,0,true,51.5\n")
         );
         assert_eq!(
-            String::from_utf8(csv_text(&[]).unwrap()).unwrap(),
+            String::from_utf8(csv_text(&[], &[]).unwrap()).unwrap(),
             format!("{CSV_HEADER}\n")
+        );
+        let swept = Row {
+            extra: vec!["5".into(), "65".into()],
+            ..row
+        };
+        let text = String::from_utf8(csv_text(&[swept], &["epochs".into(), "steps".into()]).unwrap()).unwrap();
+        assert_eq!(
+            text,
+            format!("{CSV_HEADER},epochs,steps\nmnist,hard,7-9,3,binarize,none,0,true,51.5,5,65\n")
         );
     }
 }

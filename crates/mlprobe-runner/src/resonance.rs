@@ -9,6 +9,8 @@ use mlprobe_binarize::{Binarize, sign};
 use mlprobe_core::RunStatus;
 use mlprobe_graph::{Evaluator, Perturbation, WeightStack, probe_rng};
 use mlprobe_tasks::Task;
+
+use crate::data::TaskLoader;
 use serde::Serialize;
 
 use crate::config::Experiment;
@@ -94,7 +96,7 @@ fn flips_by_decile(trained: &WeightStack, noisy: &WeightStack) -> (usize, Vec<f6
 pub fn analyse(
     exp: &Experiment,
     out: &Path,
-    tasks: &[Task],
+    tasks: &TaskLoader<'_>,
     units: &[UnitResult],
     points: &[SweepPoint],
 ) -> Result<Option<Resonance>, RunError> {
@@ -109,11 +111,17 @@ pub fn analyse(
         return Ok(None);
     }
     let mut out_units = Vec::new();
+    // Units come task by task: each task is loaded once.
+    let mut current: Option<(usize, Task)> = None;
     for u in units.iter().filter(|u| u.status == RunStatus::Trained) {
         let spec = &exp.tasks[u.task];
+        if current.as_ref().is_none_or(|(t, _)| *t != u.task) {
+            current = Some((u.task, tasks.load(u.task)?));
+        }
+        let task = &current.as_ref().expect("loaded above").1;
         // The unit's model: cached (a damaged file is trained again, to the same bits).
-        let (net, _) = unit_model(exp, spec, &tasks[u.task], u.seed, out)?;
-        let eval = Evaluator::new(&tasks[u.task].test);
+        let (net, _) = unit_model(exp, spec, task, u.seed, out)?;
+        let eval = Evaluator::new(&task.test);
         let baseline = eval.accuracy(&Binarize::SIGN.apply(&net, &mut probe_rng(0)));
         for (kind, rows) in &by_kind {
             let (best_row, best_level) = rows

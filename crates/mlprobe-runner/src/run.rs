@@ -10,7 +10,7 @@ use rayon::prelude::*;
 
 use crate::complexity::{self, ComplexityMap};
 use crate::config::Experiment;
-use crate::data::load_tasks;
+use crate::data::{TaskLoader, TaskPool};
 use crate::errors::{InvalidKey, RunError, error_chain};
 use crate::output::{Medians, Row, Summary, UnitResult, write_outputs};
 use crate::resonance::{self, Resonance};
@@ -72,28 +72,107 @@ pub fn run_experiment_with(
     points: &[SweepPoint],
 ) -> Result<ExperimentRun, RunError> {
     let start = Instant::now();
+    let tasks = checked_tasks(exp, opts)?;
+    let seeds = exp.seed_list(opts.quick, opts.seeds);
+    let units: Vec<(usize, u64)> = (0..exp.tasks.len())
+        .flat_map(|t| seeds.iter().map(move |&s| (t, s)))
+        .collect();
+    let done = compute(exp, opts, &tasks, points, &units)?;
+
+    let dir = opts.out.join(&exp.name);
+    let rows: Vec<Row> = done.iter().flat_map(|u| u.rows.iter().cloned()).collect();
+    let summary = Summary::new(exp, &seeds, &done);
+    let medians = Medians::new(exp, &done);
+    write_outputs(&dir, (&rows, &exp.columns), &medians, &summary)?;
+    let resonance = resonance::analyse(exp, &opts.out, &tasks, &done, points)?;
+    if let Some(r) = &resonance {
+        resonance::write(&dir, r)?;
+    }
+    let complexity = complexity::build(exp, &done)?;
+    if let Some(map) = &complexity {
+        complexity::write(&dir, map)?;
+    }
+    Ok(ExperimentRun {
+        dir,
+        trained_now: done.iter().filter(|u| u.trained_now).count(),
+        computed_now: done.iter().filter(|u| u.computed_now).count(),
+        units: done,
+        summary,
+        medians,
+        resonance,
+        complexity,
+        wall: start.elapsed(),
+    })
+}
+
+/// What computing part of an experiment's units did (see [`run_units`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UnitsDone {
+    /// Units asked for.
+    pub units: usize,
+    /// Units evaluated now (the rest were read from their unit files).
+    pub computed_now: usize,
+    /// Units whose model was trained now.
+    pub trained_now: usize,
+}
+
+/// Computes and stores the units `(task, seed)` of the experiment for which
+/// `keep` holds, writing no outputs: a shard's share of a run (see
+/// [`crate::shard`]). A later [`run_experiment`] over the same folder reads
+/// them back.
+pub fn run_units(
+    exp: &Experiment,
+    opts: &RunOptions,
+    keep: &(dyn Fn(usize, u64) -> bool + Sync),
+) -> Result<UnitsDone, RunError> {
+    let tasks = checked_tasks(exp, opts)?;
+    let seeds = exp.seed_list(opts.quick, opts.seeds);
+    let units: Vec<(usize, u64)> = (0..exp.tasks.len())
+        .flat_map(|t| seeds.iter().map(move |&s| (t, s)))
+        .filter(|&(t, s)| keep(t, s))
+        .collect();
+    let done = compute(exp, opts, &tasks, &exp.sweep(opts.quick), &units)?;
+    Ok(UnitsDone {
+        units: done.len(),
+        computed_now: done.iter().filter(|u| u.computed_now).count(),
+        trained_now: done.iter().filter(|u| u.trained_now).count(),
+    })
+}
+
+/// A loader of the experiment's tasks, once the run is checked against the
+/// limits (the network of every task within the size limit).
+fn checked_tasks<'e>(exp: &'e Experiment, opts: &RunOptions) -> Result<TaskLoader<'e>, RunError> {
     let limit = |invalid| RunError::Limit {
         experiment: exp.name.clone(),
         invalid,
     };
     exp.check_size(opts.quick, opts.seeds).map_err(limit)?;
-    let tasks = load_tasks(exp)?;
-    if exp.model.is_none() {
-        for task in &tasks {
-            exp.training.check_size(task.input_dim(), task.n_classes).map_err(|e| {
+    let tasks = TaskLoader::new(exp);
+    for (t, spec) in exp.tasks.iter().enumerate() {
+        let inputs = tasks.check(t)?;
+        if exp.model.is_none() {
+            spec.training.check_size(inputs, spec.classes.len()).map_err(|e| {
                 limit(InvalidKey::new(
                     "training.hidden",
-                    format!("{:?}", exp.training.hidden),
+                    format!("{:?}", spec.training.hidden),
                     e.to_string(),
                 ))
             })?;
         }
     }
-    let seeds = exp.seed_list(opts.quick, opts.seeds);
-    let units: Vec<(usize, u64)> = (0..tasks.len())
-        .flat_map(|t| seeds.iter().map(move |&s| (t, s)))
-        .collect();
+    Ok(tasks)
+}
 
+/// Computes (or reads back) the given units in parallel, with a progress
+/// bar; if some fail, the others are kept on disk and the error lists the failures.
+fn compute(
+    exp: &Experiment,
+    opts: &RunOptions,
+    tasks: &TaskLoader<'_>,
+    points: &[SweepPoint],
+    units: &[(usize, u64)],
+) -> Result<Vec<UnitResult>, RunError> {
+    let pool = TaskPool::new(tasks, units.iter().map(|&(t, _)| t));
     let bar = if opts.progress {
         ProgressBar::new(units.len() as u64)
     } else {
@@ -108,7 +187,9 @@ pub fn run_experiment_with(
     let results: Vec<Result<UnitResult, RunError>> = units
         .par_iter()
         .map(|&(t, seed)| {
-            let r = run_unit(exp, &opts.out, t, &tasks[t], seed, points);
+            let r = pool
+                .with(t, |task| run_unit(exp, &opts.out, t, task, seed, points))
+                .and_then(|r| r);
             bar.inc(1);
             r
         })
@@ -130,29 +211,5 @@ pub fn run_experiment_with(
             failures,
         });
     }
-
-    let dir = opts.out.join(&exp.name);
-    let rows: Vec<Row> = done.iter().flat_map(|u| u.rows.iter().cloned()).collect();
-    let summary = Summary::new(exp, &seeds, &done);
-    let medians = Medians::new(exp, &done);
-    write_outputs(&dir, &rows, &medians, &summary)?;
-    let resonance = resonance::analyse(exp, &opts.out, &tasks, &done, points)?;
-    if let Some(r) = &resonance {
-        resonance::write(&dir, r)?;
-    }
-    let complexity = complexity::build(exp, &done)?;
-    if let Some(map) = &complexity {
-        complexity::write(&dir, map)?;
-    }
-    Ok(ExperimentRun {
-        dir,
-        trained_now: done.iter().filter(|u| u.trained_now).count(),
-        computed_now: done.iter().filter(|u| u.computed_now).count(),
-        units: done,
-        summary,
-        medians,
-        resonance,
-        complexity,
-        wall: start.elapsed(),
-    })
+    Ok(done)
 }

@@ -11,17 +11,22 @@
 //! draws = 1                                        # mean over draws of random probes
 //! before = [{ probe = "noise", strategies = ["gaussian"], levels = [0.01] }]
 //! after = [{ probe = "randomize", strategies = ["B"] }]
+//! layers = ["first"]                               # only these layers: first, last, an index
 //! ```
 //!
 //! A point applies the `before` stages, the swept probe, the `after` stages
 //! and, when signed, binarization. Its row has `probe` = the stages' names
 //! joined by `+`, `strategy` = their strategies joined by `+` (a fixed stage
 //! with a level written `strategy@level`), and `level` = the swept level.
+//! With `layers`, the whole point (binarization included) acts on those
+//! layers only, and the strategy ends in `:<layers>` (`smallest:first`; the
+//! layers alone for a probe without strategies, e.g. binarize's `last`).
 
 use std::sync::Arc;
 
 use mlprobe_binarize::Binarize;
-use mlprobe_graph::{Chain, Perturbation};
+use mlprobe_graph::layers::layers_label;
+use mlprobe_graph::{Chain, LayerRef, OnLayers, Perturbation, ProbeRng, WeightStack};
 use serde::Deserialize;
 
 use crate::errors::InvalidKey;
@@ -159,6 +164,29 @@ pub struct ProbeSpec {
     /// Fixed stages applied after the swept probe.
     #[serde(default)]
     pub after: Vec<StageSpec>,
+    /// The layers the probe acts on (`"first"`, `"last"` or a 0-based
+    /// index); default: every layer.
+    #[serde(default, deserialize_with = "layer_names")]
+    pub layers: Option<Vec<LayerRef>>,
+}
+
+/// `layers = ["first", 1, "last"]`: names or indices.
+fn layer_names<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Vec<LayerRef>>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Name {
+        Index(usize),
+        Name(String),
+    }
+    let names = Vec::<Name>::deserialize(d)?;
+    names
+        .into_iter()
+        .map(|n| match n {
+            Name::Index(i) => Ok(LayerRef::Index(i)),
+            Name::Name(s) => s.parse().map_err(serde::de::Error::custom),
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .map(Some)
 }
 
 fn default_signed() -> Vec<bool> {
@@ -195,6 +223,8 @@ pub struct SweepPoint {
     /// and versions of its stages (`noise@1+prune@1`), or the
     /// perturbation's name for a point made by hand. Part of unit fingerprints.
     pub identity: String,
+    /// The layers the point acts on, binarization included; empty: all.
+    pub layers: Vec<LayerRef>,
 }
 
 impl SweepPoint {
@@ -215,13 +245,28 @@ impl SweepPoint {
             base,
             binarize_after: signed,
             nested: false,
+            layers: Vec::new(),
+        }
+    }
+
+    /// `base`'s output binarized, on the point's layers only.
+    pub fn binarized(&self, perturbed: &WeightStack, rng: &mut ProbeRng) -> WeightStack {
+        if self.layers.is_empty() {
+            Binarize::SIGN.apply(perturbed, rng)
+        } else {
+            OnLayers::new(Binarize::SIGN, self.layers.clone()).apply(perturbed, rng)
         }
     }
 
     /// The whole perturbation: `base`, followed by binarization when
     /// `binarize_after`.
     pub fn perturbation(&self) -> Box<dyn Perturbation> {
-        if self.binarize_after {
+        if self.binarize_after && !self.layers.is_empty() {
+            Box::new(Chain(vec![
+                Box::new(self.base.clone()),
+                Box::new(OnLayers::new(Binarize::SIGN, self.layers.clone())),
+            ]))
+        } else if self.binarize_after {
             Box::new(Chain(vec![Box::new(self.base.clone()), Box::new(Binarize::SIGN)]))
         } else {
             Box::new(self.base.clone())
@@ -446,7 +491,7 @@ impl ProbeSpec {
                     .map(|(i, s)| if i == main_at { s.strategy.clone() } else { s.label() })
                     .collect::<Vec<_>>()
                     .join("+");
-                let chain: Arc<dyn Perturbation> = if stages.len() == 1 {
+                let mut chain: Arc<dyn Perturbation> = if stages.len() == 1 {
                     stages[0].perturbation.clone()
                 } else {
                     Arc::new(Chain(
@@ -456,11 +501,24 @@ impl ProbeSpec {
                             .collect(),
                     ))
                 };
+                let (mut strategy, mut identity) = (strategy, identity);
+                let layers = self.layers.clone().unwrap_or_default();
+                if !layers.is_empty() {
+                    let label = layers_label(&layers);
+                    strategy = if strategy == "none" {
+                        label.clone()
+                    } else {
+                        format!("{strategy}:{label}")
+                    };
+                    identity = format!("{identity}[{label}]");
+                    chain = Arc::new(OnLayers::new(chain, layers.clone()));
+                }
                 for &signed in &self.signed {
                     let level = m.level.unwrap_or(0.0);
                     let mut point = SweepPoint::shared(&probe, &strategy, level, signed, chain.clone());
                     point.signed = signed || kind.binarizes();
                     point.identity = identity.clone();
+                    point.layers = layers.clone();
                     // Later stages draw anew at every level, which would break the nesting.
                     point.nested = kind.is_nested() && self.after.is_empty();
                     points.push(point.with_draws(self.draws));
@@ -470,8 +528,24 @@ impl ProbeSpec {
         Ok(points)
     }
 
+    /// Checks that every layer named in `layers` exists in a network of
+    /// `depth` linear layers; the error is the first that does not.
+    pub fn check_depth(&self, depth: usize) -> Result<(), String> {
+        match self.layers.iter().flatten().find(|l| l.resolve(depth).is_none()) {
+            Some(l) => Err(l.to_string()),
+            None => Ok(()),
+        }
+    }
+
     /// Checks the entry in both grids.
     pub fn check(&self, registry: &Registry) -> Result<(), InvalidKey> {
+        if self.layers.as_ref().is_some_and(|l| l.is_empty()) {
+            return Err(InvalidKey::new(
+                "layers",
+                "[]",
+                "at least one layer (or no `layers` key: all)",
+            ));
+        }
         self.points(registry, false)?;
         self.points(registry, true)?;
         Ok(())
@@ -481,6 +555,7 @@ impl ProbeSpec {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use mlprobe_graph::probe_rng;
 
     fn spec(text: &str) -> ProbeSpec {
         toml::from_str(text).unwrap()
@@ -546,6 +621,30 @@ mod tests {
         );
         assert!(expand(&s, false).iter().all(|p| p.draws == 3));
         assert_eq!(expand(&s, false)[0].identity, "noise@1+prune@1+randomize@1");
+    }
+
+    #[test]
+    fn layers_restrict_and_label() {
+        let s = spec(
+            "probe = \"prune\"\nstrategies = [\"smallest\"]\nlevels = [0.5]\nsigned = [false, true]\nlayers = [\"last\"]",
+        );
+        let points = expand(&s, false);
+        assert_eq!(points[0].key(), "prune/smallest:last/0.5/false");
+        assert_eq!(points[1].identity, "prune@1[last]");
+        let net = mlprobe_graph::initial_weights(&[6, 4, 3], mlprobe_graph::Activation::Relu, &mut probe_rng(3));
+        let signed = points[1].perturbation().apply(&net, &mut probe_rng(0));
+        assert_eq!(signed.layers[0].weights, net.layers[0].weights);
+        assert!(signed.layers[1].weights.iter().all(|w| [-1.0, 0.0, 1.0].contains(w)));
+        assert_eq!(signed.layers[1].weights.iter().filter(|w| **w == 0.0).count(), 6);
+        let b = spec("probe = \"binarize\"\nlayers = [\"first\", 1]");
+        assert_eq!(expand(&b, false)[0].key(), "binarize/first+1/0/true");
+        assert_eq!(b.check_depth(2), Ok(()));
+        assert_eq!(
+            spec("probe = \"binarize\"\nlayers = [2]").check_depth(2),
+            Err("2".to_string())
+        );
+        let err = toml::from_str::<ProbeSpec>("probe = \"binarize\"\nlayers = [\"middle\"]").unwrap_err();
+        assert!(err.to_string().contains("first, last"), "{err}");
     }
 
     #[test]

@@ -23,19 +23,40 @@ pub fn summary_table(summary: &Summary) -> String {
         .any(|s| s.binarized.is_some());
     let mut out = String::new();
     let t = &summary.training;
+    let mut swept: Vec<&str> = Vec::new();
+    for s in summary.results.values().flat_map(|t| t.values()) {
+        for k in s.arm.keys() {
+            if !swept.contains(&k.as_str()) {
+                swept.push(k);
+            }
+        }
+    }
     let _ = writeln!(
         out,
-        "{}: {} seeds per task, {} {:?}, {} epochs (failed: full accuracy < {}%)",
+        "{}: {} seeds per task, {} {:?}, {} epochs{} (failed: full accuracy < {}%)",
         summary.experiment,
         summary.seeds.len(),
         t.activation,
         t.hidden,
         t.epochs,
+        if swept.is_empty() {
+            String::new()
+        } else {
+            format!("; swept: {}", swept.join(", "))
+        },
         summary.failed_below
     );
+    let widths = |min: usize, f: &dyn Fn(&str, &str) -> usize| {
+        summary
+            .results
+            .iter()
+            .flat_map(|(d, tasks)| tasks.keys().map(move |l| f(d, l)))
+            .fold(min, usize::max)
+    };
+    let (dw, lw) = (widths(14, &|d, _| d.len()), widths(6, &|_, l| l.len()));
     let _ = write!(
         out,
-        "{:<14} {:<6} {:<8} {:>7} {:>6}  {:<21}",
+        "{:<dw$} {:<lw$} {:<8} {:>7} {:>6}  {:<21}",
         "dataset", "task", "classes", "trained", "failed", "full %"
     );
     if binarizes {
@@ -46,7 +67,7 @@ pub fn summary_table(summary: &Summary) -> String {
         for (label, s) in tasks {
             let _ = write!(
                 out,
-                "{:<14} {:<6} {:<8} {:>7} {:>6}  {:<21}",
+                "{:<dw$} {:<lw$} {:<8} {:>7} {:>6}  {:<21}",
                 dataset,
                 label,
                 s.classes,

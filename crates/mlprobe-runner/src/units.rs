@@ -6,16 +6,17 @@ use std::path::Path;
 
 use mlprobe_core::RunStatus;
 use mlprobe_graph::store::atomic_write;
-use mlprobe_graph::{Evaluator, StoreError};
+use mlprobe_graph::{Evaluator, StoreError, SweepEvaluator, WeightStack, probe_rng};
 use mlprobe_tasks::Task;
 
 use crate::cache::{set_aside, unit_fingerprint, unit_path};
 use crate::config::Experiment;
 use crate::errors::RunError;
-use crate::evaluate::evaluate_sweep;
+use crate::evaluate::{PointResult, evaluate_sweep, evaluate_sweep_with};
+use crate::evaluation::Evaluation;
 use crate::models::unit_model;
 use crate::output::{Row, UnitResult};
-use crate::seed::hex_digest;
+use crate::seed::{derive_seed, hex_digest};
 use crate::sweep::SweepPoint;
 
 /// What a finished unit leaves on disk (`<experiment>/units/*.json`), so
@@ -70,13 +71,21 @@ fn read_unit_file(path: &Path) -> Result<Result<Option<UnitFile>, String>, Store
 
 fn unit_result(
     exp: &Experiment,
-    (t, test_images): (usize, usize),
+    (t, task): (usize, &Task),
     seed: u64,
     points: &[SweepPoint],
     file: UnitFile,
     (trained_now, computed_now): (bool, bool),
 ) -> UnitResult {
     let spec = &exp.tasks[t];
+    let extra: Vec<String> = exp
+        .columns
+        .iter()
+        .map(|c| match c.as_str() {
+            "steps" => spec.training.adam_steps(task.train.len()).to_string(),
+            _ => spec.arm_value(c).unwrap_or_default().to_string(),
+        })
+        .collect();
     let row = |probe: &str, strategy: &str, level: f64, signed: bool, accuracy: f64| Row {
         dataset: spec.dataset.clone(),
         task: spec.label.clone(),
@@ -87,6 +96,7 @@ fn unit_result(
         level,
         signed,
         accuracy,
+        extra: extra.clone(),
     };
     let full = file.accuracies[0];
     let rows = std::iter::once(row("none", "none", 0.0, false, full))
@@ -99,7 +109,8 @@ fn unit_result(
         .collect();
     UnitResult {
         task: t,
-        test_images,
+        test_images: task.test.len(),
+        train_images: task.train.len(),
         seed,
         full,
         status: RunStatus::from_accuracy(full, exp.failed_below),
@@ -108,6 +119,42 @@ fn unit_result(
         trained_now,
         computed_now,
     }
+}
+
+/// Whether unit (task `t`, `seed`) has a stored unit file under `out` that
+/// matches its fingerprint (so that a run would read it back, not compute it).
+pub fn unit_is_done(exp: &Experiment, out: &Path, t: usize, seed: u64, points: &[SweepPoint]) -> bool {
+    let fingerprint = unit_fingerprint(exp, &exp.tasks[t], points);
+    matches!(
+        read_unit_file(&unit_path(out, exp, t, seed)),
+        Ok(Ok(Some(file))) if file.fingerprint == fingerprint && file.accuracies.len() == points.len() + 1
+    )
+}
+
+/// Every sweep point on `net`, evaluated as `evaluation` says: mlprobe's
+/// own way through [`evaluate_sweep`]; otherwise each perturbed network is
+/// prepared (fresh biases drawn from a seed of the unit, the point and the
+/// draw) and evaluated.
+fn evaluate_unit(
+    net: &WeightStack,
+    eval: &Evaluator<'_>,
+    points: &[SweepPoint],
+    seed: u64,
+    evaluation: Evaluation,
+) -> Vec<PointResult> {
+    if evaluation.is_default() {
+        return evaluate_sweep(net, eval, points, seed);
+    }
+    let mut sweep = SweepEvaluator::new(eval.clone());
+    evaluate_sweep_with(net, points, seed, |point, draw, perturbed| {
+        let mut rng = probe_rng(derive_seed(&format!("{seed}/evaluation/{}/{draw}", point.key())));
+        let seen = evaluation.prepare(perturbed, &mut rng);
+        if evaluation.draws() {
+            eval.accuracy(&seen)
+        } else {
+            sweep.accuracy(&seen, &point.lineage(draw))
+        }
+    })
 }
 
 /// A unit's results: from its unit file (under `out`) if that matches,
@@ -125,8 +172,7 @@ pub fn run_unit(
     let stored = unit_path(out, exp, t, seed);
     match read_unit_file(&stored)? {
         Ok(Some(file)) if file.fingerprint == fingerprint && file.accuracies.len() == points.len() + 1 => {
-            let test_images = task.test.len();
-            return Ok(unit_result(exp, (t, test_images), seed, points, file, (false, false)));
+            return Ok(unit_result(exp, (t, task), seed, points, file, (false, false)));
         }
         // Missing, or stale (results of other probes or code): computed anew.
         Ok(_) => {}
@@ -136,7 +182,10 @@ pub fn run_unit(
     let eval = Evaluator::new(&task.test);
     let mut accuracies = vec![eval.accuracy(&net)];
     let mut measures = Vec::new();
-    for (p, r) in points.iter().zip(evaluate_sweep(&net, &eval, points, seed)) {
+    for (p, r) in points
+        .iter()
+        .zip(evaluate_unit(&net, &eval, points, seed, spec.evaluation))
+    {
         accuracies.push(r.accuracy);
         measures.extend(
             r.measures
@@ -152,12 +201,5 @@ pub fn run_unit(
     };
     file.checksum = file.sum();
     atomic_write(&stored, &serde_json::to_vec(&file).expect("plain data"))?;
-    Ok(unit_result(
-        exp,
-        (t, task.test.len()),
-        seed,
-        points,
-        file,
-        (trained_now, true),
-    ))
+    Ok(unit_result(exp, (t, task), seed, points, file, (trained_now, true)))
 }

@@ -125,26 +125,35 @@ pub fn class_distances(split: &Split, pairs: usize, seed: u64) -> (Vec<u8>, Vec<
         .iter()
         .map(|c| (0..split.labels.len()).filter(|&i| split.labels[i] == *c).collect())
         .collect();
-    let images: Vec<SsimImage> = (0..split.images.count)
-        .map(|i| SsimImage::from_pixels(split.images.image(i), rows, cols))
-        .collect();
+    // Prepared images of two classes at a time (the whole split would take
+    // about 20 KB per image: more than a gigabyte for a full dataset).
+    let prepare = |members: &[usize]| -> Vec<SsimImage> {
+        members
+            .iter()
+            .map(|&i| SsimImage::from_pixels(split.images.image(i), rows, cols))
+            .collect()
+    };
     let k = classes.len();
     let mut matrix = vec![0.0; k * k];
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     for a in 0..k {
+        let images_a = prepare(&members[a]);
         for b in a..k {
             let (ma, mb) = (&members[a], &members[b]);
             if ma.is_empty() || mb.is_empty() || (a == b && ma.len() < 2) {
                 continue;
             }
+            let prepared_b = if a == b { None } else { Some(prepare(mb)) };
+            let images_b = prepared_b.as_ref().unwrap_or(&images_a);
             let mut total = 0.0;
             for _ in 0..pairs {
-                let i = ma[rng.random_range(0..ma.len())];
-                let mut j = mb[rng.random_range(0..mb.len())];
+                // Positions in the classes' member lists.
+                let i = rng.random_range(0..ma.len());
+                let mut j = rng.random_range(0..mb.len());
                 while a == b && j == i {
-                    j = mb[rng.random_range(0..mb.len())];
+                    j = rng.random_range(0..mb.len());
                 }
-                total += 1.0 - images[i].ssim(&images[j], 2.0);
+                total += 1.0 - images_a[i].ssim(&images_b[j], 2.0);
             }
             matrix[a * k + b] = total / pairs as f64;
             matrix[b * k + a] = matrix[a * k + b];

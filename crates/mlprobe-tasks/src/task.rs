@@ -54,9 +54,10 @@ pub struct Task {
 }
 
 impl Task {
-    /// A task on the given classes of a dataset: every training and test
-    /// image of those classes, relabelled `0..k-1` in the order given.
-    pub fn from_classes(dataset: &Dataset, classes: &[u8]) -> Result<Self, DataError> {
+    /// Checks that `classes` can make a task of `dataset` (at least two,
+    /// each once, each present in both splits) without building it: the
+    /// errors of [`Task::from_classes`].
+    pub fn check_classes(dataset: &Dataset, classes: &[u8]) -> Result<(), DataError> {
         if classes.len() < 2 {
             return Err(DataError::TooFewClasses(classes.to_vec()));
         }
@@ -65,7 +66,7 @@ impl Task {
                 return Err(DataError::DuplicateClass(*c));
             }
         }
-        let select = |split: &Split, name: &'static str| -> Result<Examples, DataError> {
+        for (split, name) in [(&dataset.train, "train"), (&dataset.test, "test")] {
             let present: Vec<u8> = split.class_counts().into_iter().map(|(c, _)| c).collect();
             if let Some(&class) = classes.iter().find(|c| !present.contains(c)) {
                 return Err(DataError::UnknownClass {
@@ -75,6 +76,15 @@ impl Task {
                     present,
                 });
             }
+        }
+        Ok(())
+    }
+
+    /// A task on the given classes of a dataset: every training and test
+    /// image of those classes, relabelled `0..k-1` in the order given.
+    pub fn from_classes(dataset: &Dataset, classes: &[u8]) -> Result<Self, DataError> {
+        Self::check_classes(dataset, classes)?;
+        let select = |split: &Split| -> Examples {
             let dim = split.images.rows * split.images.cols;
             let mut x = Vec::new();
             let mut y = Vec::new();
@@ -84,14 +94,14 @@ impl Task {
                     y.push(k as u32);
                 }
             }
-            Ok(Examples { x, y, dim })
+            Examples { x, y, dim }
         };
         Ok(Self {
             dataset: dataset.name.clone(),
             classes: classes.to_vec(),
             n_classes: classes.len(),
-            train: select(&dataset.train, "train")?,
-            test: select(&dataset.test, "test")?,
+            train: select(&dataset.train),
+            test: select(&dataset.test),
         })
     }
 

@@ -1,0 +1,113 @@
+//! Swept training and evaluation keys, per-task training values and
+//! layer-restricted probes, end to end: the rows they write, the models
+//! they share, and the numbers they must reproduce.
+
+use std::path::Path;
+
+use mlprobe_binarize::Binarize;
+use mlprobe_e2e::{options, tiny_toml};
+use mlprobe_graph::{Evaluator, LayerRef, OnLayers, Perturbation, probe_rng};
+use mlprobe_runner::{CSV_HEADER, Experiment, run_experiment};
+
+fn experiment(name: &str, toml: &str) -> Experiment {
+    Experiment::from_toml(name, toml, Path::new("t.toml")).expect("valid experiment")
+}
+
+#[test]
+fn a_budget_sweep_appends_its_columns_and_shares_models() {
+    let toml = tiny_toml(1, "[[probes]]\nprobe = \"binarize\"\n").replace("epochs = 75", "epochs = [2, 75]");
+    let exp = experiment("budget", &toml);
+    assert_eq!(exp.tasks.len(), 4);
+    let out = tempfile::tempdir().unwrap();
+    let run = run_experiment(&exp, &options(out.path())).unwrap();
+    let csv = std::fs::read_to_string(out.path().join("budget/results.csv")).unwrap();
+    let mut lines = csv.lines();
+    assert_eq!(lines.next().unwrap(), format!("{CSV_HEADER},epochs,steps"));
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+    assert_eq!(rows.len(), 4 * 2);
+    // Easy at 2 epochs: 1,627 training images in batches of 128 = 13 steps per epoch.
+    assert_eq!(&rows[0][..2], ["mnist", "easy"]);
+    assert_eq!(&rows[0][9..], ["2", "26"]);
+    assert_eq!(&rows[2][9..], ["75", "975"]);
+    assert_eq!(run.summary.results["mnist"]["easy epochs=75"].steps, Some(975));
+
+    // The 75-epoch arm is the unswept experiment's model: trained once.
+    let plain = experiment("plain", &tiny_toml(1, "[[probes]]\nprobe = \"binarize\"\n"));
+    let again = run_experiment(&plain, &options(out.path())).unwrap();
+    assert_eq!(again.trained_now, 0);
+    let budget_75 = run.units.iter().find(|u| u.task == 1).unwrap().full;
+    assert_eq!(again.units[0].full, budget_75);
+    let plain_csv = std::fs::read_to_string(out.path().join("plain/results.csv")).unwrap();
+    assert!(plain_csv.starts_with(&format!("{CSV_HEADER}\n")));
+}
+
+#[test]
+fn the_reference_evaluation_is_an_arm_of_its_own() {
+    let probes = "[[probes]]\nprobe = \"flip\"\nstrategies = [\"smallest\"]\nlevels = [0.0, 0.3]\n";
+    let toml = tiny_toml(1, probes).replace(
+        "learning_rate = 0.01",
+        "learning_rate = 0.01\n[evaluation]\nbiases = [\"trained\", \"fresh\"]\nactivation = [\"trained\", \"tanh\"]",
+    );
+    let exp = experiment("compat", &toml);
+    let out = tempfile::tempdir().unwrap();
+    let run = run_experiment(&exp, &options(out.path())).unwrap();
+    assert_eq!(exp.columns, ["eval_biases", "eval_activation"]);
+    // Easy task: arms trained/trained, trained/tanh, fresh/trained, fresh/tanh.
+    let at = |t: usize, row: usize| run.units.iter().find(|u| u.task == t).unwrap().rows[row].accuracy;
+    let full = at(0, 0);
+    assert_eq!(
+        at(0, 1),
+        full,
+        "flipping nothing, evaluated as trained, is the trained network"
+    );
+    for t in 1..4 {
+        assert_eq!(at(t, 0), full, "the row `none` is always the trained network");
+    }
+    // Somewhere along the curves of both tasks, each quirk changes an accuracy.
+    let differs = |arm: usize| (0..2).any(|task| (1..3).any(|row| at(4 * task + arm, row) != at(4 * task, row)));
+    assert!(differs(1), "evaluated with tanh, a ReLU network differs");
+    assert!(differs(2), "fresh biases change the network");
+    // Fresh biases are drawn from the unit's seed: the same on a re-run.
+    let again = run_experiment(&exp, &options(tempfile::tempdir().unwrap().path())).unwrap();
+    let rows = |r: &mlprobe_runner::ExperimentRun| r.units.iter().map(|u| u.rows.clone()).collect::<Vec<_>>();
+    assert_eq!(rows(&run), rows(&again));
+    assert_eq!(again.trained_now, 2, "the four arms of a task share one model");
+}
+
+#[test]
+fn layer_restricted_probes_and_task_training_values() {
+    let probes = "[[probes]]\nprobe = \"binarize\"\n[[probes]]\nprobe = \"binarize\"\nlayers = [\"first\"]\n\
+                  [[probes]]\nprobe = \"binarize\"\nlayers = [\"last\"]\n";
+    let toml = tiny_toml(1, probes)
+        .replace("hidden = [64]", "hidden = [[16], [16, 8]]")
+        .replace("epochs = 75", "epochs = 3")
+        .replacen(
+            "classes = [7, 9]",
+            "classes = [7, 9]\ntraining = { activation = \"tanh\" }",
+            1,
+        );
+    let exp = experiment("depth", &toml);
+    assert_eq!(exp.columns, ["hidden", "steps"]);
+    assert_eq!(exp.tasks[3].training.hidden, [16, 8]);
+    assert_eq!(exp.tasks[3].training.activation, mlprobe_graph::Activation::Tanh);
+    let out = tempfile::tempdir().unwrap();
+    let run = run_experiment(&exp, &options(out.path())).unwrap();
+    let strategies: Vec<&str> = run.units[0].rows.iter().map(|r| r.strategy.as_str()).collect();
+    assert_eq!(strategies, ["none", "none", "first", "last"]);
+    let tasks = mlprobe_runner::data::load_tasks(&exp).unwrap();
+    for u in &run.units {
+        assert_eq!(u.binarized(), Some(u.rows[1].accuracy));
+        // The restricted rows are the cached model with only that layer binarized.
+        let path = mlprobe_runner::cache::model_path(out.path(), &exp.tasks[u.task], u.seed);
+        let (net, _) = mlprobe_graph::load_model(&path).unwrap();
+        let eval = Evaluator::new(&tasks[u.task].test);
+        for (row, layer) in [(2, LayerRef::First), (3, LayerRef::Last)] {
+            let one = OnLayers::new(Binarize::SIGN, vec![layer]).apply(&net, &mut probe_rng(0));
+            assert_eq!(u.rows[row].accuracy, eval.accuracy(&one));
+            let kept = if layer == LayerRef::First { 1 } else { 0 };
+            assert_eq!(one.layers[kept].weights, net.layers[kept].weights);
+        }
+    }
+    let summary = std::fs::read_to_string(out.path().join("depth/summary.json")).unwrap();
+    assert!(summary.contains("\"hard hidden=16-8\""), "{summary}");
+}
