@@ -141,6 +141,109 @@ fn one_evaluation(task: &Task, eval: &Evaluator, relu: &WeightStack, tanh: &Weig
     println!();
 }
 
+/// Stack sizes measured by [`stacked_training`].
+const STACKS: [usize; 5] = [1, 4, 8, 16, 32];
+
+/// Floating-point operations of one Adam step of one model: the forward
+/// products, the weight gradients and the input gradients of every layer
+/// but the first (the products dominate; elementwise work is left out).
+fn step_flops(sizes: &[usize], batch: usize) -> f64 {
+    let products: Vec<f64> = sizes.windows(2).map(|w| (w[0] * w[1]) as f64).collect();
+    let all: f64 = products.iter().sum();
+    2.0 * batch as f64 * (2.0 * all + products[1..].iter().sum::<f64>())
+}
+
+/// The GFLOP/s of one 512 x 512 x 512 matrix product on burn's CPU backend
+/// (the sgemm kernel every training product runs on), the best of a few.
+fn sgemm_peak() -> f64 {
+    use burn::tensor::{Tensor, TensorData};
+    let device = mlprobe_core::device::cpu();
+    let n = 512;
+    let a = Tensor::<2>::from_data(TensorData::new(vec![0.5f32; n * n], [n, n]), &device);
+    let b = Tensor::<2>::from_data(TensorData::new(vec![0.25f32; n * n], [n, n]), &device);
+    let (t, _) = timed(5, || a.clone().matmul(b.clone()).into_data());
+    2.0 * (n * n * n) as f64 / t.as_secs_f64() / 1e9
+}
+
+/// Training per model-step, alone and in stacks of several sizes, with the
+/// arithmetic rate beside the sgemm peak; checks that stacked weights are
+/// those trained alone.
+fn stacked_training(task: &Task, config: &TrainConfig, repeat: usize) -> anyhow::Result<()> {
+    let sizes = config.sizes(task.input_dim(), task.n_classes);
+    let flops = step_flops(&sizes, config.batch_size);
+    let steps = steps(task, config);
+    let peak = sgemm_peak();
+    println!(
+        "stacked training (relu {:?}, {} epochs = {steps} steps; {:.1} MFLOP per model-step; sgemm peak here {peak:.0} GFLOP/s)",
+        sizes,
+        config.epochs,
+        flops / 1e6
+    );
+    println!(
+        "  {:<8} {:>16} {:>10} {:>9} {:>14}",
+        "stack", "per model-step", "GFLOP/s", "vs solo", "weights"
+    );
+    let alone: Vec<WeightStack> = (0..STACKS[STACKS.len() - 1] as u64)
+        .map(|s| Ok(train(task, config, s)?.into_model().weights))
+        .collect::<anyhow::Result<_>>()?;
+    let (mut solo, mut best) = (None, (f64::MAX, 1));
+    for size in STACKS {
+        let seeds: Vec<u64> = (0..size as u64).collect();
+        let (t, out) = timed(repeat.min(3), || mlprobe_core::train_stack(task, config, &seeds));
+        let same = out?.iter().zip(&alone).all(|(o, w)| o.model().weights == *w);
+        let per_step = t.as_secs_f64() / (size * steps) as f64;
+        let solo_step = *solo.get_or_insert(per_step);
+        if per_step < best.0 {
+            best = (per_step, size);
+        }
+        println!(
+            "  {size:<8} {:>13.3} ms {:>10.1} {:>8.1}x {:>14}",
+            per_step * 1e3,
+            flops / per_step / 1e9,
+            solo_step / per_step,
+            if same { "same as alone" } else { "DIFFER" }
+        );
+        if !same {
+            bail!("stacked training of {size} models gave other weights than training alone");
+        }
+    }
+    let products = step_products(&sizes, config.batch_size);
+    println!(
+        "  the step's matrix products alone (forward, weight and input gradients, one model): {:.3} ms, {:.1} GFLOP/s",
+        products * 1e3,
+        flops / products / 1e9
+    );
+    println!(
+        "  target <= 0.25 ms per model-step: {} (best {:.3} ms at a stack of {})\n",
+        verdict(best.0 <= 0.25e-3),
+        best.0 * 1e3,
+        best.1
+    );
+    Ok(())
+}
+
+/// Seconds of the matrix products of one Adam step of one model on burn's
+/// CPU backend, in the shapes training runs them (the best of a few).
+fn step_products(sizes: &[usize], batch: usize) -> f64 {
+    use burn::tensor::{Tensor, TensorData};
+    let device = mlprobe_core::device::cpu();
+    let ones = |r: usize, c: usize| Tensor::<2>::from_data(TensorData::new(vec![0.5f32; r * c], [r, c]), &device);
+    let layers: Vec<_> = sizes
+        .windows(2)
+        .map(|w| (ones(batch, w[0]), ones(w[0], w[1]), ones(batch, w[1])))
+        .collect();
+    let (t, _) = timed(20, || {
+        for (l, (x, w, dy)) in layers.iter().enumerate() {
+            x.clone().matmul(w.clone()).into_data();
+            x.clone().transpose().matmul(dy.clone()).into_data();
+            if l > 0 {
+                dy.clone().matmul(w.clone().transpose()).into_data();
+            }
+        }
+    });
+    t.as_secs_f64()
+}
+
 /// Time spent making the perturbed networks alone (no evaluation).
 fn perturb_only(net: &WeightStack, points: &[SweepPoint]) -> usize {
     let mut edges = 0;
@@ -177,7 +280,6 @@ pub fn run(flags: Bench) -> anyhow::Result<()> {
     println!("training (burn {}, ndarray backend)", mlprobe_report::BURN_VERSION);
     println!("  {:<26} {:>7} {:>12} {:>12}", "run", "steps", "per model", "per step");
     let mut train_ok = true;
-    let mut per_model: Vec<(String, Duration)> = Vec::new();
     for (label, config) in [
         ("relu, 10 epochs", &ten),
         ("relu, 75 epochs (default)", &relu),
@@ -187,9 +289,6 @@ pub fn run(flags: Bench) -> anyhow::Result<()> {
         let n = steps(&task, config);
         let per_step = t / n as u32;
         train_ok &= per_step <= STEP_TARGET && (config.epochs != 10 || t <= TEN_EPOCH_TARGET);
-        if config.epochs != 10 {
-            per_model.push((config.activation.name().to_string(), t));
-        }
         println!(
             "  {label:<26} {n:>7} {:>12} {:>9.3} ms",
             ms(t),
@@ -200,6 +299,8 @@ pub fn run(flags: Bench) -> anyhow::Result<()> {
         "  target <= 1 ms per Adam step, <= 150 ms per 10-epoch model: {}\n",
         verdict(train_ok)
     );
+
+    stacked_training(&task, &ten, repeat)?;
 
     // Probe sweeps.
     let (seed_relu, net_relu) = trained_model(&task, &relu, 0)?;
@@ -323,13 +424,6 @@ pub fn run(flags: Bench) -> anyhow::Result<()> {
                 format!("; target <= 600 s: {}", verdict(wall <= Duration::from_secs(600)))
             }
         );
-        let (models, training) = training_share(&out.join("models"), &per_model, threads)?;
-        println!(
-            "  of which training about {:.0} s: {models} at the per-model times above over {threads} threads; \
-             probing, analyses and report the other {:.0} s",
-            training.as_secs_f64(),
-            (wall.saturating_sub(training)).as_secs_f64()
-        );
     }
     if !all_same {
         bail!("the fast sweeps disagree with the straightforward ones");
@@ -337,48 +431,8 @@ pub fn run(flags: Bench) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// How many models a run trained, by activation, and their training time
-/// at the measured per-model times spread over `threads`.
-fn training_share(
-    models: &Path,
-    per_model: &[(String, Duration)],
-    threads: usize,
-) -> anyhow::Result<(String, Duration)> {
-    let mut counts: Vec<(String, usize)> = Vec::new();
-    for folder in std::fs::read_dir(models).with_context(|| format!("reading {}", models.display()))? {
-        let folder = folder?.path();
-        // `<dataset>-<classes>-<activation>-e<epochs>-<hash>`
-        let name = folder.file_name().unwrap_or_default().to_string_lossy().into_owned();
-        let activation = name.rsplit('-').nth(2).unwrap_or_default().to_string();
-        let n = std::fs::read_dir(&folder)?
-            .filter(|e| {
-                e.as_ref()
-                    .is_ok_and(|e| e.path().extension().is_some_and(|x| x == "safetensors"))
-            })
-            .count();
-        match counts.iter_mut().find(|(a, _)| *a == activation) {
-            Some((_, c)) => *c += n,
-            None => counts.push((activation, n)),
-        }
-    }
-    let mut total = Duration::ZERO;
-    for (activation, n) in &counts {
-        let t = per_model
-            .iter()
-            .find(|(a, _)| a == activation)
-            .map_or(per_model[0].1, |(_, t)| *t);
-        total += t * *n as u32;
-    }
-    let text = counts
-        .iter()
-        .map(|(a, n)| format!("{n} {a}"))
-        .collect::<Vec<_>>()
-        .join(" + ");
-    Ok((format!("{text} models"), total / threads.max(1) as u32))
-}
-
 /// Runs this binary's `reproduce` into `out`; returns its wall time and the
-/// last line it printed.
+/// last line it printed (its time split into training, probing and report).
 fn reproduce(out: &Path, quick: bool) -> anyhow::Result<(Duration, String)> {
     let exe = std::env::current_exe().context("finding the xtask binary")?;
     let mut cmd = Command::new(exe);
@@ -395,33 +449,4 @@ fn reproduce(out: &Path, quick: bool) -> anyhow::Result<(Duration, String)> {
     let stdout = String::from_utf8_lossy(&output.stdout);
     let last = stdout.lines().last().unwrap_or_default().to_string();
     Ok((wall, last))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn training_share_counts_models_by_activation() {
-        let dir = tempfile::tempdir().unwrap();
-        for (folder, n) in [
-            ("fashion-mnist-3-1-relu-e75-a7ec4453b037", 3),
-            ("mnist-0-7-tanh-e75-2f771a3e76d4", 2),
-            ("synthetic-sep-1-relu-e75-3adadbba3e43", 1),
-        ] {
-            let path = dir.path().join(folder);
-            std::fs::create_dir(&path).unwrap();
-            for i in 0..n {
-                std::fs::write(path.join(format!("seed-{i}.safetensors")), b"").unwrap();
-            }
-            std::fs::write(path.join("seed-9.safetensors.tmp"), b"").unwrap();
-        }
-        let times = [
-            ("relu".to_string(), Duration::from_millis(600)),
-            ("tanh".to_string(), Duration::from_millis(800)),
-        ];
-        let (text, t) = training_share(dir.path(), &times, 2).unwrap();
-        assert!(text.contains("4 relu") && text.contains("2 tanh"), "{text}");
-        assert_eq!(t, Duration::from_millis((4 * 600 + 2 * 800) / 2));
-    }
 }

@@ -52,12 +52,21 @@ pub fn write(out: &Path, inputs: &[(&Experiment, &ExperimentRun)], start: Instan
         rustc: rustc_version(),
         wall: start.elapsed(),
     };
+    let reporting = Instant::now();
     let report = mlprobe_report::write_report(out, inputs, &context)?;
+    let reporting = reporting.elapsed();
     for c in &report.claims {
         println!("[{}] {}\n    {}\n", c.verdict.words(), c.claim, c.measured);
     }
     println!("report: {}", report.path.display());
-    println!("done in {:.1} s", start.elapsed().as_secs_f64());
+    let training: f64 = inputs.iter().map(|(_, r)| r.training.as_secs_f64()).sum();
+    let runs: f64 = inputs.iter().map(|(_, r)| r.wall.as_secs_f64()).sum();
+    let total = start.elapsed().as_secs_f64();
+    println!(
+        "done in {total:.1} s: training {training:.1} s, probing and analyses {:.1} s, report {:.1} s",
+        runs - training,
+        reporting.as_secs_f64()
+    );
     Ok(())
 }
 

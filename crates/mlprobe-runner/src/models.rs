@@ -1,9 +1,9 @@
 //! The trained model of a unit: read from the model cache, or trained now
-//! and cached.
+//! and cached; and many models of one task trained together.
 
 use std::path::Path;
 
-use mlprobe_core::train;
+use mlprobe_core::{TrainedModel, train, train_stack};
 use mlprobe_graph::store::{load_model, save_model};
 use mlprobe_graph::{StoreError, WeightStack};
 use mlprobe_tasks::Task;
@@ -59,11 +59,33 @@ pub fn model_for(spec: &TaskSpec, task: &Task, seed: u64, path: &Path) -> Result
             source: Box::new(source),
         })?
         .into_model();
+    store(spec, seed, &model, path)?;
+    Ok((model.weights, true))
+}
+
+/// Models of task `spec` for every seed of `seeds`, trained together in
+/// one stack (see [`mlprobe_core::train_stack`]: the same bits as one by
+/// one) and stored at their cache paths under `out`.
+pub fn train_models(spec: &TaskSpec, task: &Task, seeds: &[u64], out: &Path) -> Result<(), RunError> {
+    let outcomes = train_stack(task, &spec.training, seeds).map_err(|source| RunError::Train {
+        dataset: spec.dataset.clone(),
+        label: spec.label.clone(),
+        seed: seeds[0],
+        source: Box::new(source),
+    })?;
+    for (&seed, outcome) in seeds.iter().zip(outcomes) {
+        store(spec, seed, outcome.model(), &model_path(out, spec, seed))?;
+    }
+    Ok(())
+}
+
+/// Stores a trained model with its metadata at `path` (atomically).
+fn store(spec: &TaskSpec, seed: u64, model: &TrainedModel, path: &Path) -> Result<(), RunError> {
     let meta = ModelMeta {
         seed,
         key: ModelKey::of(spec),
         epoch_loss: &model.epoch_loss,
     };
     save_model(path, &model.weights, &serde_json::to_value(&meta).expect("plain data"))?;
-    Ok((model.weights, true))
+    Ok(())
 }

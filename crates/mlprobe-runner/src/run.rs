@@ -2,20 +2,23 @@
 //! parallel (each trained or loaded, then evaluated, see [`crate::units`]),
 //! then write the outputs and analyses.
 
+use std::collections::HashSet;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 
+use crate::cache::model_path;
 use crate::complexity::{self, ComplexityMap};
 use crate::config::Experiment;
 use crate::data::{TaskLoader, TaskPool};
 use crate::errors::{InvalidKey, RunError, error_chain};
+use crate::models::train_models;
 use crate::output::{Medians, Row, Summary, UnitResult, write_outputs};
 use crate::resonance::{self, Resonance};
 use crate::sweep::SweepPoint;
-use crate::units::run_unit;
+use crate::units::{run_unit, unit_is_done};
 
 /// How to run an experiment.
 #[derive(Debug, Clone)]
@@ -52,6 +55,8 @@ pub struct ExperimentRun {
     pub computed_now: usize,
     /// Wall time of the run.
     pub wall: Duration,
+    /// Of which training the models it lacked (in stacks, before any unit is evaluated).
+    pub training: Duration,
 }
 
 /// Runs an experiment and writes its outputs into `opts.out/<name>/`.
@@ -77,7 +82,7 @@ pub fn run_experiment_with(
     let units: Vec<(usize, u64)> = (0..exp.tasks.len())
         .flat_map(|t| seeds.iter().map(move |&s| (t, s)))
         .collect();
-    let done = compute(exp, opts, &tasks, points, &units)?;
+    let (done, training) = compute(exp, opts, &tasks, points, &units)?;
 
     let dir = opts.out.join(&exp.name);
     let rows: Vec<Row> = done.iter().flat_map(|u| u.rows.iter().cloned()).collect();
@@ -102,6 +107,7 @@ pub fn run_experiment_with(
         resonance,
         complexity,
         wall: start.elapsed(),
+        training,
     })
 }
 
@@ -131,7 +137,7 @@ pub fn run_units(
         .flat_map(|t| seeds.iter().map(move |&s| (t, s)))
         .filter(|&(t, s)| keep(t, s))
         .collect();
-    let done = compute(exp, opts, &tasks, &exp.sweep(opts.quick), &units)?;
+    let (done, _) = compute(exp, opts, &tasks, &exp.sweep(opts.quick), &units)?;
     Ok(UnitsDone {
         units: done.len(),
         computed_now: done.iter().filter(|u| u.computed_now).count(),
@@ -163,15 +169,99 @@ fn checked_tasks<'e>(exp: &'e Experiment, opts: &RunOptions) -> Result<TaskLoade
     Ok(tasks)
 }
 
+/// Models trained together, at most this many per stack: the fastest size
+/// per model-step measured by `cargo xtask bench` (stacked training: 1, 4,
+/// 8, 16 and 32 tried; larger stacks are slower, their batches leaving the cache).
+pub const STACK: usize = 4;
+
+/// Trains, in stacks of up to [`STACK`] seeds of one task, the models that
+/// the given units need and the cache lacks (units already stored need
+/// none), each once; returns the units for which a model was trained (one
+/// per model). Stacks run in parallel.
+fn train_missing(
+    exp: &Experiment,
+    opts: &RunOptions,
+    tasks: &TaskLoader<'_>,
+    points: &[SweepPoint],
+    units: &[(usize, u64)],
+) -> Result<HashSet<(usize, u64)>, RunError> {
+    if exp.model.is_some() {
+        return Ok(HashSet::new());
+    }
+    let mut missing: Vec<(usize, Vec<u64>)> = Vec::new();
+    // Tasks that train alike (e.g. arms of an evaluation sweep) share a model: trained once.
+    let mut wanted: HashSet<PathBuf> = HashSet::new();
+    for &(t, seed) in units {
+        let path = model_path(&opts.out, &exp.tasks[t], seed);
+        if unit_is_done(exp, &opts.out, t, seed, points) || path.exists() || !wanted.insert(path) {
+            continue;
+        }
+        match missing.last_mut() {
+            Some((last, seeds)) if *last == t => seeds.push(seed),
+            _ => missing.push((t, vec![seed])),
+        }
+    }
+    let stacks: Vec<(usize, &[u64])> = missing
+        .iter()
+        .flat_map(|(t, seeds)| seeds.chunks(STACK).map(move |c| (*t, c)))
+        .collect();
+    if stacks.is_empty() {
+        return Ok(HashSet::new());
+    }
+    let bar = if opts.progress {
+        ProgressBar::new(stacks.iter().map(|(_, s)| s.len() as u64).sum())
+    } else {
+        ProgressBar::hidden()
+    };
+    bar.set_style(
+        ProgressStyle::with_template("{prefix:>14} [{bar:32}] {pos}/{len} models trained  {elapsed} (ETA {eta})")
+            .expect("valid template")
+            .progress_chars("=> "),
+    );
+    bar.set_prefix(exp.name.clone());
+    let pool = TaskPool::new(tasks, stacks.iter().map(|(t, _)| *t));
+    let results: Vec<Result<(), RunError>> = stacks
+        .par_iter()
+        .map(|&(t, seeds)| {
+            let r = pool
+                .with(t, |task| train_models(&exp.tasks[t], task, seeds, &opts.out))
+                .and_then(|r| r);
+            bar.inc(seeds.len() as u64);
+            r
+        })
+        .collect();
+    bar.finish_and_clear();
+    let failures: Vec<String> = results
+        .iter()
+        .filter_map(|r| r.as_ref().err().map(|e| error_chain(e)))
+        .collect();
+    if !failures.is_empty() {
+        return Err(RunError::Units {
+            experiment: exp.name.clone(),
+            total: units.len(),
+            failures,
+        });
+    }
+    Ok(stacks
+        .iter()
+        .flat_map(|(t, seeds)| seeds.iter().map(move |&s| (*t, s)))
+        .collect())
+}
+
 /// Computes (or reads back) the given units in parallel, with a progress
-/// bar; if some fail, the others are kept on disk and the error lists the failures.
+/// bar, after training the models they lack; if some fail, the others are
+/// kept on disk and the error lists the failures. Returns the units and the
+/// time spent training.
 fn compute(
     exp: &Experiment,
     opts: &RunOptions,
     tasks: &TaskLoader<'_>,
     points: &[SweepPoint],
     units: &[(usize, u64)],
-) -> Result<Vec<UnitResult>, RunError> {
+) -> Result<(Vec<UnitResult>, Duration), RunError> {
+    let start = Instant::now();
+    let trained = train_missing(exp, opts, tasks, points, units)?;
+    let training = start.elapsed();
     let pool = TaskPool::new(tasks, units.iter().map(|&(t, _)| t));
     let bar = if opts.progress {
         ProgressBar::new(units.len() as u64)
@@ -200,7 +290,10 @@ fn compute(
     let mut failures = Vec::new();
     for r in results {
         match r {
-            Ok(u) => done.push(u),
+            Ok(mut u) => {
+                u.trained_now |= trained.contains(&(u.task, u.seed));
+                done.push(u)
+            }
             Err(e) => failures.push(error_chain(&e)),
         }
     }
@@ -211,5 +304,5 @@ fn compute(
             failures,
         });
     }
-    Ok(done)
+    Ok((done, training))
 }
