@@ -19,11 +19,9 @@ pub mod device;
 pub mod errors;
 pub mod hyperparams;
 pub mod model;
-pub mod stack;
 pub mod train;
 
 pub use errors::TrainError;
 pub use hyperparams::{TrainConfig, TrainParams};
 pub use model::Mlp;
-pub use stack::train_stack;
-pub use train::{RunStatus, TrainOutcome, TrainedModel, train};
+pub use train::{RunStatus, TrainOutcome, TrainedModel, train, train_stack};

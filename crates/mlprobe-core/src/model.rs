@@ -1,4 +1,5 @@
-//! The MLP on burn, and its conversion to and from the plain weight view.
+//! The MLP on burn, and its conversion to and from the plain weight view;
+//! and a stack of MLPs of one shape trained together (see [`crate::train_stack`]).
 
 use burn::module::{Module, Param};
 use burn::nn::Linear;
@@ -58,12 +59,7 @@ impl Mlp {
         for (l, layer) in self.layers.iter().enumerate() {
             h = layer.forward(h);
             if l < last {
-                h = match self.activation {
-                    Activation::Tanh => h.tanh(),
-                    Activation::Relu => relu(h),
-                    Activation::Sigmoid => sigmoid(h),
-                    Activation::Identity => h,
-                };
+                h = activate(h, self.activation);
             }
         }
         h
@@ -72,6 +68,92 @@ impl Mlp {
     /// Log-probabilities of the classes, `[batch, classes]`.
     pub fn log_probs(&self, x: Tensor<2>) -> Tensor<2> {
         log_softmax(self.forward(x), 1)
+    }
+}
+
+/// The hidden activation applied to `h`, elementwise.
+fn activate<const D: usize>(h: Tensor<D>, activation: Activation) -> Tensor<D> {
+    match activation {
+        Activation::Tanh => h.tanh(),
+        Activation::Relu => relu(h),
+        Activation::Sigmoid => sigmoid(h),
+        Activation::Identity => h,
+    }
+}
+
+/// `M` MLPs of the same shape: layer `l` holds weights `[M, n_in, n_out]`
+/// and biases `[M, 1, n_out]`.
+#[derive(Module, Debug)]
+pub(crate) struct StackedMlp {
+    weights: Vec<Param<Tensor<3>>>,
+    biases: Vec<Param<Tensor<3>>>,
+    #[module(skip)]
+    activation: Activation,
+}
+
+impl StackedMlp {
+    /// The networks `nets` (all of one shape and activation), stacked.
+    pub(crate) fn new(nets: &[WeightStack], device: &Device) -> Self {
+        let m = nets.len();
+        let depth = nets[0].layers.len();
+        let (mut weights, mut biases) = (Vec::with_capacity(depth), Vec::with_capacity(depth));
+        for l in 0..depth {
+            let (n_in, n_out) = (nets[0].layers[l].n_in, nets[0].layers[l].n_out);
+            let w: Vec<f32> = nets.iter().flat_map(|n| n.layers[l].weights.iter().copied()).collect();
+            let b: Vec<f32> = nets.iter().flat_map(|n| n.layers[l].bias.iter().copied()).collect();
+            weights.push(Param::from_data(TensorData::new(w, [m, n_in, n_out]), device));
+            biases.push(Param::from_data(TensorData::new(b, [m, 1, n_out]), device));
+        }
+        Self {
+            weights,
+            biases,
+            activation: nets[0].activation,
+        }
+    }
+
+    /// Log-probabilities `[M, batch, classes]` of inputs `[M, batch, features]`.
+    pub(crate) fn log_probs(&self, x: Tensor<3>) -> Tensor<3> {
+        let last = self.weights.len() - 1;
+        let mut h = x;
+        for (l, (w, b)) in self.weights.iter().zip(&self.biases).enumerate() {
+            h = h.matmul(w.val()) + b.val();
+            if l < last {
+                h = activate(h, self.activation);
+            }
+        }
+        log_softmax(h, 2)
+    }
+
+    /// The plain weight view of every model of the stack.
+    pub(crate) fn to_weights(&self) -> Vec<WeightStack> {
+        let layers: Vec<(usize, usize, Vec<f32>, Vec<f32>)> = self
+            .weights
+            .iter()
+            .zip(&self.biases)
+            .map(|(w, b)| {
+                let [_, n_in, n_out] = w.val().dims();
+                let values = |t: Tensor<3>| t.into_data().try_to_vec::<f32>().expect("parameters are f32");
+                (n_in, n_out, values(w.val()), values(b.val()))
+            })
+            .collect();
+        let m = self.weights[0].val().dims()[0];
+        (0..m)
+            .map(|i| {
+                let net = layers
+                    .iter()
+                    .map(|(n_in, n_out, w, b)| {
+                        let (wn, bn) = (n_in * n_out, *n_out);
+                        Layer::new(
+                            *n_in,
+                            *n_out,
+                            w[i * wn..(i + 1) * wn].to_vec(),
+                            b[i * bn..(i + 1) * bn].to_vec(),
+                        )
+                    })
+                    .collect();
+                WeightStack::new(self.activation, net)
+            })
+            .collect()
     }
 }
 

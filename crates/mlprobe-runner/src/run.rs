@@ -174,6 +174,24 @@ fn checked_tasks<'e>(exp: &'e Experiment, opts: &RunOptions) -> Result<TaskLoade
 /// 8, 16 and 32 tried; larger stacks are slower, their batches leaving the cache).
 pub const STACK: usize = 4;
 
+/// A progress bar of `len` `things` of experiment `name` (hidden unless `opts.progress`).
+fn progress(opts: &RunOptions, name: &str, len: u64, things: &str) -> ProgressBar {
+    let bar = if opts.progress {
+        ProgressBar::new(len)
+    } else {
+        ProgressBar::hidden()
+    };
+    bar.set_style(
+        ProgressStyle::with_template(&format!(
+            "{{prefix:>14}} [{{bar:32}}] {{pos}}/{{len}} {things}  {{elapsed}} (ETA {{eta}})"
+        ))
+        .expect("valid template")
+        .progress_chars("=> "),
+    );
+    bar.set_prefix(name.to_string());
+    bar
+}
+
 /// Trains, in stacks of up to [`STACK`] seeds of one task, the models that
 /// the given units need and the cache lacks (units already stored need
 /// none), each once; returns the units for which a model was trained (one
@@ -208,17 +226,12 @@ fn train_missing(
     if stacks.is_empty() {
         return Ok(HashSet::new());
     }
-    let bar = if opts.progress {
-        ProgressBar::new(stacks.iter().map(|(_, s)| s.len() as u64).sum())
-    } else {
-        ProgressBar::hidden()
-    };
-    bar.set_style(
-        ProgressStyle::with_template("{prefix:>14} [{bar:32}] {pos}/{len} models trained  {elapsed} (ETA {eta})")
-            .expect("valid template")
-            .progress_chars("=> "),
+    let bar = progress(
+        opts,
+        &exp.name,
+        stacks.iter().map(|(_, s)| s.len() as u64).sum(),
+        "models trained",
     );
-    bar.set_prefix(exp.name.clone());
     let pool = TaskPool::new(tasks, stacks.iter().map(|(t, _)| *t));
     let results: Vec<Result<(), RunError>> = stacks
         .par_iter()
@@ -263,17 +276,7 @@ fn compute(
     let trained = train_missing(exp, opts, tasks, points, units)?;
     let training = start.elapsed();
     let pool = TaskPool::new(tasks, units.iter().map(|&(t, _)| t));
-    let bar = if opts.progress {
-        ProgressBar::new(units.len() as u64)
-    } else {
-        ProgressBar::hidden()
-    };
-    bar.set_style(
-        ProgressStyle::with_template("{prefix:>14} [{bar:32}] {pos}/{len} units  {elapsed} (ETA {eta})")
-            .expect("valid template")
-            .progress_chars("=> "),
-    );
-    bar.set_prefix(exp.name.clone());
+    let bar = progress(opts, &exp.name, units.len() as u64, "units");
     let results: Vec<Result<UnitResult, RunError>> = units
         .par_iter()
         .map(|&(t, seed)| {
