@@ -3,43 +3,13 @@
 //! sizes the machine cannot hold. Every case ends in a clear error or in a
 //! healed run whose results equal a clean run's bytes.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
-/// A small experiment: easy and hard MNIST, three seeds, binarization and a
-/// short pruning sweep (with a signed noise sweep, for the resonance analysis).
-const EXPERIMENT: &str = r#"
-description = "reliability test"
-[training]
-hidden = [16]
-activation = "relu"
-epochs = 20
-batch_size = 128
-learning_rate = 0.01
-[runs]
-seeds = 3
-quick_seeds = 1
-[[tasks]]
-label = "easy"
-dataset = "mnist"
-classes = [0, 7]
-[[tasks]]
-label = "hard"
-dataset = "mnist"
-classes = [7, 9]
-[[probes]]
-probe = "binarize"
-[[probes]]
-probe = "prune"
-levels = [0.0, 0.5, 0.9]
-signed = [false, true]
-[[probes]]
-probe = "noise"
-strategies = ["gaussian"]
-levels = [0.01, 0.1]
-signed = [true]
-"#;
+use common::EXPERIMENT;
 
 /// The files whose bytes must not depend on how the run got there.
 const OUTPUTS: [&str; 4] = ["results.csv", "medians.csv", "summary.json", "resonance.json"];

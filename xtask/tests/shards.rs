@@ -3,40 +3,21 @@
 //! bad `--shard` values. Every assembled output must equal a single run's
 //! bytes.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-/// Two small experiments sharing their models (the second adds a pruning
-/// sweep on the first's networks), two tasks, three seeds.
-const FIRST: &str = r#"
-description = "shard test, binarization"
-[training]
-hidden = [16]
-activation = "relu"
-epochs = 20
-batch_size = 128
-learning_rate = 0.01
-[runs]
-seeds = 3
-quick_seeds = 1
-[[tasks]]
-label = "easy"
-dataset = "mnist"
-classes = [0, 7]
-[[tasks]]
-label = "hard"
-dataset = "mnist"
-classes = [7, 9]
-[[probes]]
-probe = "binarize"
-"#;
+use common::EXPERIMENT;
 
+/// Two small experiments sharing their models (the second adds a sign-flip
+/// sweep on the first's networks): two tasks, three seeds.
 fn files(dir: &Path) -> Vec<PathBuf> {
     let first = dir.join("first.toml");
     let second = dir.join("second.toml");
-    std::fs::write(&first, FIRST).unwrap();
-    let pruning = "[[probes]]\nprobe = \"prune\"\nlevels = [0.0, 0.5, 0.9]\nsigned = [false, true]\n";
-    std::fs::write(&second, FIRST.replace("binarization", "pruning").to_string() + pruning).unwrap();
+    std::fs::write(&first, EXPERIMENT).unwrap();
+    let flip = "[[probes]]\nprobe = \"flip\"\nstrategies = [\"smallest\"]\nlevels = [0.0, 0.2]\nsigned = [true]\n";
+    std::fs::write(&second, EXPERIMENT.to_string() + flip).unwrap();
     vec![first, second]
 }
 

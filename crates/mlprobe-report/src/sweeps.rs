@@ -339,6 +339,13 @@ The paper's Fig. 1 has the binarized easy MNIST network back at about 98 % once 
     Some(md)
 }
 
+/// The layer sizes of task `t`'s networks, e.g. `784-64-2`.
+fn network(run: &ExperimentRun, t: usize, spec: &mlprobe_runner::TaskSpec) -> String {
+    let inputs = run.units.iter().find(|u| u.task == t).map_or(0, |u| u.inputs);
+    let sizes = spec.training.sizes(inputs, spec.classes.len());
+    sizes.iter().map(|s| s.to_string()).collect::<Vec<_>>().join("-")
+}
+
 /// The gap layer by layer: whole network, first layer alone, last alone,
 /// per task and architecture.
 fn layers(exp: &Experiment, run: &ExperimentRun) -> Option<String> {
@@ -364,14 +371,13 @@ fn layers(exp: &Experiment, run: &ExperimentRun) -> Option<String> {
     let med_gap = |t: usize, r: Option<usize>| r.and_then(|r| quantile(&gaps(run, t, r), 0.5));
     for (t, spec) in exp.tasks.iter().enumerate() {
         let full: Vec<f64> = trained(run, t).map(|u| u.full).collect();
-        let sizes = spec.training.sizes(28 * 28, spec.classes.len());
         let _ = writeln!(
             md,
             "| {} {} {} | {} | {} | {} | {} | {} |",
             spec.dataset,
             spec.label,
             spec.classes_label(),
-            sizes.iter().map(|s| s.to_string()).collect::<Vec<_>>().join("-"),
+            network(run, t, spec),
             fmt(quantile(&full, 0.5)),
             cell(t, all),
             cell(t, first_only),
@@ -400,12 +406,7 @@ fn layers(exp: &Experiment, run: &ExperimentRun) -> Option<String> {
         lines.push(format!(
             "{} {}: hard - easy gap {} (all), {} (first only), {} (last only): carried by {carried}",
             easy.dataset,
-            easy.training
-                .sizes(28 * 28, easy.classes.len())
-                .iter()
-                .map(|s| s.to_string())
-                .collect::<Vec<_>>()
-                .join("-"),
+            network(run, e, easy),
             fmt(d_all),
             fmt(d_first),
             fmt(d_last)
@@ -443,12 +444,7 @@ fn layers(exp: &Experiment, run: &ExperimentRun) -> Option<String> {
                 spec.dataset,
                 spec.label,
                 spec.classes_label(),
-                spec.training
-                    .sizes(28 * 28, spec.classes.len())
-                    .iter()
-                    .map(|s| s.to_string())
-                    .collect::<Vec<_>>()
-                    .join("-"),
+                network(run, t, spec),
                 cells.join(" | ")
             );
         }

@@ -77,6 +77,8 @@ pub struct UnitResult {
     pub test_images: usize,
     /// Training examples of the task.
     pub train_images: usize,
+    /// Inputs per example (the network's first layer size).
+    pub inputs: usize,
     /// Training seed.
     pub seed: u64,
     /// Full-precision test accuracy in percent.

@@ -79,9 +79,7 @@ pub fn run_experiment_with(
     let start = Instant::now();
     let tasks = checked_tasks(exp, opts)?;
     let seeds = exp.seed_list(opts.quick, opts.seeds);
-    let units: Vec<(usize, u64)> = (0..exp.tasks.len())
-        .flat_map(|t| seeds.iter().map(move |&s| (t, s)))
-        .collect();
+    let units = units_of(exp, &seeds, |_, _| true);
     let (done, training) = compute(exp, opts, &tasks, points, &units)?;
 
     let dir = opts.out.join(&exp.name);
@@ -132,17 +130,22 @@ pub fn run_units(
     keep: &(dyn Fn(usize, u64) -> bool + Sync),
 ) -> Result<UnitsDone, RunError> {
     let tasks = checked_tasks(exp, opts)?;
-    let seeds = exp.seed_list(opts.quick, opts.seeds);
-    let units: Vec<(usize, u64)> = (0..exp.tasks.len())
-        .flat_map(|t| seeds.iter().map(move |&s| (t, s)))
-        .filter(|&(t, s)| keep(t, s))
-        .collect();
+    let units = units_of(exp, &exp.seed_list(opts.quick, opts.seeds), keep);
     let (done, _) = compute(exp, opts, &tasks, &exp.sweep(opts.quick), &units)?;
     Ok(UnitsDone {
         units: done.len(),
         computed_now: done.iter().filter(|u| u.computed_now).count(),
         trained_now: done.iter().filter(|u| u.trained_now).count(),
     })
+}
+
+/// The units `(task, seed)` of the experiment in run order (task by task)
+/// for which `keep` holds.
+fn units_of(exp: &Experiment, seeds: &[u64], keep: impl Fn(usize, u64) -> bool) -> Vec<(usize, u64)> {
+    (0..exp.tasks.len())
+        .flat_map(|t| seeds.iter().map(move |&s| (t, s)))
+        .filter(|&(t, s)| keep(t, s))
+        .collect()
 }
 
 /// A loader of the experiment's tasks, once the run is checked against the
@@ -211,9 +214,11 @@ fn train_missing(
     let mut wanted: HashSet<PathBuf> = HashSet::new();
     for &(t, seed) in units {
         let path = model_path(&opts.out, &exp.tasks[t], seed);
-        if unit_is_done(exp, &opts.out, t, seed, points) || path.exists() || !wanted.insert(path) {
+        // The model file is looked at first: a stat, where the unit file is read.
+        if path.exists() || wanted.contains(&path) || unit_is_done(exp, &opts.out, t, seed, points) {
             continue;
         }
+        wanted.insert(path);
         match missing.last_mut() {
             Some((last, seeds)) if *last == t => seeds.push(seed),
             _ => missing.push((t, vec![seed])),

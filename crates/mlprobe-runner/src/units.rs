@@ -111,6 +111,7 @@ fn unit_result(
         task: t,
         test_images: task.test.len(),
         train_images: task.train.len(),
+        inputs: task.input_dim(),
         seed,
         full,
         status: RunStatus::from_accuracy(full, exp.failed_below),
