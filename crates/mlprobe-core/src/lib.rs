@@ -15,6 +15,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod adam;
 pub mod device;
 pub mod errors;
 pub mod hyperparams;

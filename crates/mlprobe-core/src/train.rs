@@ -16,13 +16,14 @@
 //! any size; [`train()`] is a stack of one.
 
 use burn::module::Module;
-use burn::optim::{AdamConfig, GradientsParams};
+use burn::optim::{GradientsParams, ModuleOptimizer};
 use burn::tensor::{Tensor, TensorData};
 use mlprobe_graph::{Evaluator, WeightStack, initial_weights, probe_rng};
 use mlprobe_tasks::Task;
 use rand::seq::SliceRandom;
 use serde::{Deserialize, Serialize};
 
+use crate::adam::FusedAdam;
 use crate::device;
 use crate::errors::TrainError;
 use crate::hyperparams::TrainConfig;
@@ -148,13 +149,15 @@ pub fn train_stack(task: &Task, config: &TrainConfig, seeds: &[u64]) -> Result<V
 
     let device = device::cpu().autodiff();
     let mut model = StackedMlp::new(&init, &device);
-    let mut optim = AdamConfig::new().with_epsilon(ADAM_EPSILON).init();
+    let mut optim = ModuleOptimizer::from(FusedAdam {
+        beta_1: 0.9,
+        beta_2: 0.999,
+        epsilon: ADAM_EPSILON,
+    });
     let n = task.train.len();
     let mut orders: Vec<Vec<usize>> = vec![(0..n).collect(); m];
     let mut loss_sums = vec![0.0f64; m];
     let mut epoch_loss: Vec<Vec<f32>> = vec![Vec::with_capacity(config.epochs); m];
-    let mut xb: Vec<f32> = Vec::with_capacity(m * config.batch_size * dim);
-    let mut target: Vec<f32> = Vec::with_capacity(m * config.batch_size * k);
 
     for epoch in 0..config.epochs {
         let lr = config.learning_rate_at(epoch);
@@ -164,17 +167,17 @@ pub fn train_stack(task: &Task, config: &TrainConfig, seeds: &[u64]) -> Result<V
         loss_sums.iter_mut().for_each(|s| *s = 0.0);
         for start in (0..n).step_by(config.batch_size) {
             let b = config.batch_size.min(n - start);
-            xb.clear();
-            target.clear();
-            target.resize(m * b * k, 0.0);
+            // Fresh buffers, moved into the tensors without a copy.
+            let mut xb: Vec<f32> = Vec::with_capacity(m * b * dim);
+            let mut target = vec![0.0f32; m * b * k];
             for (j, order) in orders.iter().enumerate() {
                 for (r, &i) in order[start..start + b].iter().enumerate() {
                     xb.extend_from_slice(task.train.row(i));
                     target[(j * b + r) * k + task.train.y[i] as usize] = 1.0;
                 }
             }
-            let x = Tensor::<3>::from_data(TensorData::new(xb.clone(), [m, b, dim]), &device);
-            let t = Tensor::<3>::from_data(TensorData::new(target.clone(), [m, b, k]), &device);
+            let x = Tensor::<3>::from_data(TensorData::new(xb, [m, b, dim]), &device);
+            let t = Tensor::<3>::from_data(TensorData::new(target, [m, b, k]), &device);
             // Each model's mean loss over its batch; their sum has each
             // model's own gradient.
             let losses = (model.log_probs(x) * t)

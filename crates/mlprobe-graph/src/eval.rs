@@ -205,17 +205,30 @@ fn sparse_row_plain<T: Acc>(weights: &[f32], n_out: usize, base: &[T], columns: 
 }
 
 #[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+fn sparse_row_avx512<T: Acc>(weights: &[f32], n_out: usize, base: &[T], columns: &[usize], d: &[T], out: &mut [T]) {
+    sparse_row_plain(weights, n_out, base, columns, d, out)
+}
+
+#[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
 fn sparse_row_avx2<T: Acc>(weights: &[f32], n_out: usize, base: &[T], columns: &[usize], d: &[T], out: &mut [T]) {
     sparse_row_plain(weights, n_out, base, columns, d, out)
 }
 
-/// [`sparse_row_plain`], compiled for AVX2 when the CPU has it (same bits).
+/// [`sparse_row_plain`], compiled for AVX-512 or AVX2 when the CPU has it
+/// (same bits).
 fn sparse_row<T: Acc>(weights: &[f32], n_out: usize, base: &[T], columns: &[usize], d: &[T], out: &mut [T]) {
     #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx2") {
-        // SAFETY: the CPU has AVX2, checked just above.
-        return unsafe { sparse_row_avx2(weights, n_out, base, columns, d, out) };
+    {
+        if std::arch::is_x86_feature_detected!("avx512f") {
+            // SAFETY: the CPU has AVX-512F, checked just above.
+            return unsafe { sparse_row_avx512(weights, n_out, base, columns, d, out) };
+        }
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU has AVX2, checked just above.
+            return unsafe { sparse_row_avx2(weights, n_out, base, columns, d, out) };
+        }
     }
     sparse_row_plain(weights, n_out, base, columns, d, out)
 }

@@ -10,9 +10,11 @@
 //! the seed, the training configuration and the loss curve there) and
 //! `checksum`, the SHA-256 of the weights and biases (each layer's weights in
 //! `[n_in, n_out]` order, then its biases, little-endian `f32`), so that a
-//! damaged file is recognised even where its structure survived.
+//! damaged file is recognised even where its structure survived. The
+//! header's entries are written in sorted order, so that one network and
+//! its metadata always make the same bytes.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
 use safetensors::serialize;
@@ -73,7 +75,34 @@ pub fn encode_model(net: &WeightStack, meta: &serde_json::Value) -> Vec<u8> {
         ("meta".to_string(), meta.to_string()),
         ("checksum".to_string(), checksum(net)),
     ]);
-    serialize(views, Some(metadata)).expect("plain f32 tensors serialize")
+    let bytes = serialize(views, Some(metadata)).expect("plain f32 tensors serialize");
+    sorted_header(&bytes)
+}
+
+/// A safetensors file with the entries of its JSON header (and of the
+/// metadata map within) in sorted order: safetensors writes the metadata
+/// from a `HashMap`, in an order that changes from run to run. The tensor
+/// bytes and their offsets (relative to the end of the header) stay as
+/// they are; the header is padded with spaces to a multiple of 8 bytes, as
+/// safetensors pads it.
+fn sorted_header(bytes: &[u8]) -> Vec<u8> {
+    let n = u64::from_le_bytes(bytes[..8].try_into().expect("8 bytes")) as usize;
+    let header: BTreeMap<String, serde_json::Value> =
+        serde_json::from_slice(&bytes[8..8 + n]).expect("safetensors writes a JSON object");
+    let sorted: BTreeMap<&String, BTreeMap<String, serde_json::Value>> = header
+        .iter()
+        .map(|(k, v)| {
+            let entries = serde_json::from_value(v.clone()).expect("every entry is a JSON object");
+            (k, entries)
+        })
+        .collect();
+    let mut json = serde_json::to_vec(&sorted).expect("plain data");
+    json.resize(json.len().next_multiple_of(8), b' ');
+    let mut out = Vec::with_capacity(8 + json.len() + bytes.len() - 8 - n);
+    out.extend_from_slice(&(json.len() as u64).to_le_bytes());
+    out.extend_from_slice(&json);
+    out.extend_from_slice(&bytes[8 + n..]);
+    out
 }
 
 /// Decodes a model file; `path` is only used in error messages.
@@ -156,6 +185,18 @@ mod tests {
         assert!(err.contains("checksum mismatch"), "{err}");
         // Only the final file is left in the folder.
         assert_eq!(std::fs::read_dir(path.parent().unwrap()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn one_network_always_makes_the_same_bytes() {
+        let net = crate::initial_weights(&[5, 3, 2], Activation::Tanh, &mut crate::probe_rng(2));
+        let meta = serde_json::json!({ "seed": 2, "note": "x" });
+        let first = encode_model(&net, &meta);
+        // Each encoding builds a new metadata map, with its own hash order.
+        for _ in 0..20 {
+            assert_eq!(encode_model(&net, &meta), first);
+        }
+        assert_eq!(decode_model(&first, Path::new("m")).unwrap(), (net, meta));
     }
 
     #[test]
