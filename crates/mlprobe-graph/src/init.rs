@@ -14,14 +14,19 @@ pub fn initial_weights(sizes: &[usize], activation: Activation, rng: &mut ProbeR
         .windows(2)
         .map(|w| {
             let (n_in, n_out) = (w[0], w[1]);
-            let k = 1.0 / (n_in as f32).sqrt();
-            let mut draw = |n: usize| (0..n).map(|_| rng.random_range(-k..=k)).collect::<Vec<f32>>();
-            let weights = draw(n_in * n_out);
-            let bias = draw(n_out);
+            let weights = pytorch_uniform(n_in, n_in * n_out, rng);
+            let bias = pytorch_uniform(n_in, n_out, rng);
             Layer::new(n_in, n_out, weights, bias)
         })
         .collect();
     WeightStack::new(activation, layers)
+}
+
+/// `n` values drawn as PyTorch's `nn.Linear` draws them for a layer of
+/// `fan_in` inputs: uniform in `[-1/sqrt(fan_in), 1/sqrt(fan_in)]`.
+fn pytorch_uniform(fan_in: usize, n: usize, rng: &mut ProbeRng) -> Vec<f32> {
+    let k = 1.0 / (fan_in as f32).sqrt();
+    (0..n).map(|_| rng.random_range(-k..=k)).collect()
 }
 
 /// `net` with every bias redrawn as PyTorch initialises it (uniform in
@@ -30,8 +35,7 @@ pub fn initial_weights(sizes: &[usize], activation: Activation, rng: &mut ProbeR
 pub fn fresh_biases(net: &WeightStack, rng: &mut ProbeRng) -> WeightStack {
     let mut out = net.clone();
     for layer in &mut out.layers {
-        let k = 1.0 / (layer.n_in as f32).sqrt();
-        layer.bias.iter_mut().for_each(|b| *b = rng.random_range(-k..=k));
+        layer.bias = pytorch_uniform(layer.n_in, layer.n_out, rng);
     }
     out
 }

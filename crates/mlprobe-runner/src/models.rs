@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use mlprobe_core::{TrainedModel, train, train_stack};
+use mlprobe_core::{TrainedModel, train_stack};
 use mlprobe_graph::store::{load_model, save_model};
 use mlprobe_graph::{StoreError, WeightStack};
 use mlprobe_tasks::Task;
@@ -34,14 +34,15 @@ pub fn unit_model(
 ) -> Result<(WeightStack, bool), RunError> {
     match &exp.model {
         Some(given) => Ok(((*given.weights).clone(), false)),
-        None => model_for(spec, task, seed, &model_path(out, spec, seed)),
+        None => model_for(spec, task, seed, out),
     }
 }
 
-/// The model of (task `spec`, `seed`) from `path` if present and valid,
-/// else trained now and stored there (atomically). Returns the weights and
-/// whether it was trained now.
-pub fn model_for(spec: &TaskSpec, task: &Task, seed: u64, path: &Path) -> Result<(WeightStack, bool), RunError> {
+/// The model of (task `spec`, `seed`) from the model cache under `out` if
+/// present and valid, else trained now and stored there (atomically).
+/// Returns the weights and whether it was trained now.
+pub fn model_for(spec: &TaskSpec, task: &Task, seed: u64, out: &Path) -> Result<(WeightStack, bool), RunError> {
+    let path = &model_path(out, spec, seed);
     if path.exists() {
         match load_model(path) {
             Ok((net, meta)) if meta["seed"] == seed => return Ok((net, false)),
@@ -51,32 +52,29 @@ pub fn model_for(spec: &TaskSpec, task: &Task, seed: u64, path: &Path) -> Result
             Err(e) => set_aside(path, &format!("damaged model file ({})", error_chain(&e))),
         }
     }
-    let model = train(task, &spec.training, seed)
-        .map_err(|source| RunError::Train {
-            dataset: spec.dataset.clone(),
-            label: spec.label.clone(),
-            seed,
-            source: Box::new(source),
-        })?
-        .into_model();
-    store(spec, seed, &model, path)?;
-    Ok((model.weights, true))
+    let mut trained = train_models(spec, task, &[seed], out)?;
+    Ok((trained.pop().expect("one model per seed"), true))
 }
 
 /// Models of task `spec` for every seed of `seeds`, trained together in
 /// one stack (see [`mlprobe_core::train_stack`]: the same bits as one by
-/// one) and stored at their cache paths under `out`.
-pub fn train_models(spec: &TaskSpec, task: &Task, seeds: &[u64], out: &Path) -> Result<(), RunError> {
+/// one) and stored at their cache paths under `out`; returns their weights.
+pub fn train_models(spec: &TaskSpec, task: &Task, seeds: &[u64], out: &Path) -> Result<Vec<WeightStack>, RunError> {
     let outcomes = train_stack(task, &spec.training, seeds).map_err(|source| RunError::Train {
         dataset: spec.dataset.clone(),
         label: spec.label.clone(),
         seed: seeds[0],
         source: Box::new(source),
     })?;
-    for (&seed, outcome) in seeds.iter().zip(outcomes) {
-        store(spec, seed, outcome.model(), &model_path(out, spec, seed))?;
-    }
-    Ok(())
+    seeds
+        .iter()
+        .zip(outcomes)
+        .map(|(&seed, outcome)| {
+            let model = outcome.into_model();
+            store(spec, seed, &model, &model_path(out, spec, seed))?;
+            Ok(model.weights)
+        })
+        .collect()
 }
 
 /// Stores a trained model with its metadata at `path` (atomically).

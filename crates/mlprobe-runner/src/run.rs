@@ -173,8 +173,8 @@ fn checked_tasks<'e>(exp: &'e Experiment, opts: &RunOptions) -> Result<TaskLoade
 }
 
 /// Models trained together, at most this many per stack: the fastest size
-/// per model-step measured by `cargo xtask bench` (stacked training: 1, 4,
-/// 8, 16 and 32 tried; larger stacks are slower, their batches leaving the cache).
+/// per model-step in every run of `cargo xtask bench` (stacked training: 1,
+/// 4, 8, 16 and 32 tried).
 pub const STACK: usize = 4;
 
 /// A progress bar of `len` `things` of experiment `name` (hidden unless `opts.progress`).
@@ -242,24 +242,14 @@ fn train_missing(
         .par_iter()
         .map(|&(t, seeds)| {
             let r = pool
-                .with(t, |task| train_models(&exp.tasks[t], task, seeds, &opts.out))
+                .with(t, |task| train_models(&exp.tasks[t], task, seeds, &opts.out).map(drop))
                 .and_then(|r| r);
             bar.inc(seeds.len() as u64);
             r
         })
         .collect();
     bar.finish_and_clear();
-    let failures: Vec<String> = results
-        .iter()
-        .filter_map(|r| r.as_ref().err().map(|e| error_chain(e)))
-        .collect();
-    if !failures.is_empty() {
-        return Err(RunError::Units {
-            experiment: exp.name.clone(),
-            total: units.len(),
-            failures,
-        });
-    }
+    all_or_failures(exp, units.len(), results)?;
     Ok(stacks
         .iter()
         .flat_map(|(t, seeds)| seeds.iter().map(move |&s| (*t, s)))
@@ -293,24 +283,30 @@ fn compute(
         })
         .collect();
     bar.finish_and_clear();
+    let mut done = all_or_failures(exp, units.len(), results)?;
+    for u in &mut done {
+        u.trained_now |= trained.contains(&(u.task, u.seed));
+    }
+    Ok((done, training))
+}
 
+/// The values of `results`, or, if any failed, the error that lists every
+/// failure (among `total` units of the experiment).
+fn all_or_failures<T>(exp: &Experiment, total: usize, results: Vec<Result<T, RunError>>) -> Result<Vec<T>, RunError> {
     let mut done = Vec::with_capacity(results.len());
     let mut failures = Vec::new();
     for r in results {
         match r {
-            Ok(mut u) => {
-                u.trained_now |= trained.contains(&(u.task, u.seed));
-                done.push(u)
-            }
+            Ok(v) => done.push(v),
             Err(e) => failures.push(error_chain(&e)),
         }
     }
     if !failures.is_empty() {
         return Err(RunError::Units {
             experiment: exp.name.clone(),
-            total: units.len(),
+            total,
             failures,
         });
     }
-    Ok((done, training))
+    Ok(done)
 }

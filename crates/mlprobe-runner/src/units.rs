@@ -39,6 +39,12 @@ impl UnitFile {
         let body = (&self.fingerprint, &self.accuracies, &self.measures);
         hex_digest(&serde_json::to_string(&body).expect("plain data"))
     }
+
+    /// Whether this file holds the results of a unit with this fingerprint
+    /// over these sweep points (and the unperturbed network).
+    fn fits(&self, fingerprint: &str, points: &[SweepPoint]) -> bool {
+        self.fingerprint == fingerprint && self.accuracies.len() == points.len() + 1
+    }
 }
 
 /// A stored unit file: `Ok(None)` when there is none, `Ok(Err(reason))`
@@ -128,7 +134,7 @@ pub fn unit_is_done(exp: &Experiment, out: &Path, t: usize, seed: u64, points: &
     let fingerprint = unit_fingerprint(exp, &exp.tasks[t], points);
     matches!(
         read_unit_file(&unit_path(out, exp, t, seed)),
-        Ok(Ok(Some(file))) if file.fingerprint == fingerprint && file.accuracies.len() == points.len() + 1
+        Ok(Ok(Some(file))) if file.fits(&fingerprint, points)
     )
 }
 
@@ -172,7 +178,7 @@ pub fn run_unit(
     let fingerprint = unit_fingerprint(exp, spec, points);
     let stored = unit_path(out, exp, t, seed);
     match read_unit_file(&stored)? {
-        Ok(Some(file)) if file.fingerprint == fingerprint && file.accuracies.len() == points.len() + 1 => {
+        Ok(Some(file)) if file.fits(&fingerprint, points) => {
             return Ok(unit_result(exp, (t, task), seed, points, file, (false, false)));
         }
         // Missing, or stale (results of other probes or code): computed anew.

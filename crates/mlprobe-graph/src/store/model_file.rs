@@ -87,15 +87,8 @@ pub fn encode_model(net: &WeightStack, meta: &serde_json::Value) -> Vec<u8> {
 /// safetensors pads it.
 fn sorted_header(bytes: &[u8]) -> Vec<u8> {
     let n = u64::from_le_bytes(bytes[..8].try_into().expect("8 bytes")) as usize;
-    let header: BTreeMap<String, serde_json::Value> =
-        serde_json::from_slice(&bytes[8..8 + n]).expect("safetensors writes a JSON object");
-    let sorted: BTreeMap<&String, BTreeMap<String, serde_json::Value>> = header
-        .iter()
-        .map(|(k, v)| {
-            let entries = serde_json::from_value(v.clone()).expect("every entry is a JSON object");
-            (k, entries)
-        })
-        .collect();
+    let sorted: BTreeMap<String, BTreeMap<String, serde_json::Value>> =
+        serde_json::from_slice(&bytes[8..8 + n]).expect("safetensors writes an object of objects");
     let mut json = serde_json::to_vec(&sorted).expect("plain data");
     json.resize(json.len().next_multiple_of(8), b' ');
     let mut out = Vec::with_capacity(8 + json.len() + bytes.len() - 8 - n);
