@@ -1,15 +1,16 @@
 //! A probe defined outside mlprobe's crates, as a user's crate would: it is
-//! registered through the runner's public API, named in an experiment file,
+//! declared through the weight graph's probe API (`ProbeKind`, `Registry`,
+//! no runner needed), registered beside the built-in probes, named in an experiment file,
 //! swept, stored, invalidated by a new version, and reported like a built-in.
 
 use std::path::Path;
 use std::sync::Arc;
 
 use mlprobe_e2e::{options, report_context, tiny_experiment, tiny_toml};
-use mlprobe_graph::{Evaluator, Perturbation, ProbeRng, WeightStack};
+use mlprobe_graph::{Evaluator, Perturbation, ProbeKind, ProbeRng, Registry, SweepEvaluator, WeightStack};
 use mlprobe_runner::{
-    ConfigError, Experiment, ProbeKind, Registry, SweepPoint, error_chain, evaluate_sweep, run_experiment,
-    run_experiment_with,
+    ConfigError, Experiment, Store, SweepPoint, builtin_probes, error_chain, evaluate_points, incremental, load_tasks,
+    run_experiment, run_experiment_with,
 };
 
 /// Rounds every weight and bias to a multiple of a step.
@@ -31,7 +32,7 @@ impl Perturbation for Quantize {
 
 /// The built-in probes and `quantize` at `version`.
 fn registry(version: u32) -> Arc<Registry> {
-    let mut registry = Registry::builtin();
+    let mut registry: Registry = builtin_probes();
     registry
         .register(
             ProbeKind::new("quantize", version, |_, step| {
@@ -177,10 +178,10 @@ fn sweep_points_made_by_hand_are_swept_like_a_builtin() {
     assert!(acc("mnist,easy,0-7,0,scale,all,-1,false") < full - 20.0);
 
     // The same numbers from the sweep function on its own.
-    let tasks = mlprobe_runner::data::load_tasks(&exp).unwrap();
-    let (net, _) =
-        mlprobe_graph::store::load_model(&mlprobe_runner::cache::model_path(out.path(), &exp.tasks[0], 0)).unwrap();
-    let direct = evaluate_sweep(&net, &Evaluator::new(&tasks[0].test), &points, 0);
+    let tasks = load_tasks(&exp).unwrap();
+    let (net, _) = mlprobe_graph::store::load_model(&Store::new(out.path()).model_path(&exp.tasks[0], 0)).unwrap();
+    let mut sweep = SweepEvaluator::new(Evaluator::new(&tasks[0].test));
+    let direct = evaluate_points(&net, &points, 0, incremental(&mut sweep));
     assert_eq!(direct[0].accuracy, acc("mnist,easy,0-7,0,scale,all,3,false"));
     assert_eq!(direct[3].accuracy, acc("mnist,easy,0-7,0,scale,all,-1,true"));
     assert!(Path::new(&run.dir.join("medians.csv")).exists());

@@ -8,7 +8,7 @@ use std::path::Path;
 use mlprobe_binarize::Binarize;
 use mlprobe_core::train;
 use mlprobe_graph::{Evaluator, Perturbation, SweepEvaluator, WeightStack, probe_rng};
-use mlprobe_runner::{Experiment, evaluate_sweep_on, evaluate_sweep_plain, evaluate_sweep_with};
+use mlprobe_runner::{Experiment, evaluate_points, from_scratch, incremental};
 use mlprobe_tasks::{Embedded, GaussianPair, Task};
 
 fn experiment(name: &str) -> Experiment {
@@ -22,9 +22,9 @@ fn experiment(name: &str) -> Experiment {
 fn assert_same_accuracies(exp: &Experiment, task: &Task, net: &WeightStack, what: &str) {
     let points = exp.sweep(false);
     let eval = Evaluator::new(&task.test);
-    let plain = evaluate_sweep_plain(net, &eval, &points, 3);
+    let plain = evaluate_points(net, &points, 3, from_scratch(&eval));
     let mut sweep = SweepEvaluator::new(eval.clone());
-    let fast = evaluate_sweep_on(&mut sweep, net, &points, 3);
+    let fast = evaluate_points(net, &points, 3, incremental(&mut sweep));
     for ((p, a), b) in points.iter().zip(&plain).zip(&fast) {
         assert_eq!(a.accuracy, b.accuracy, "{what}: {}", p.key());
         assert_eq!(a.measures, b.measures, "{what}: {}", p.key());
@@ -74,7 +74,7 @@ fn variants_share_draws_and_random_choices_are_nested() {
         .filter(|p| p.strategy == "random")
         .collect();
     let mut seen: Vec<WeightStack> = Vec::new();
-    evaluate_sweep_with(&net, &points, 5, |_, _, perturbed| {
+    evaluate_points(&net, &points, 5, |_, _, perturbed| {
         seen.push(perturbed.clone());
         0.0
     });

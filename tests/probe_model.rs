@@ -84,7 +84,7 @@ fn a_model_of_mlprobe_probed_as_given_gives_the_numbers_of_its_run() {
     let trained = run_experiment(&exp, &options(out.path())).unwrap();
 
     // Its cached file, read as any PyTorch file (by the chain of shapes).
-    let path = mlprobe_runner::cache::model_path(out.path(), &exp.tasks[1], 0);
+    let path = mlprobe_runner::Store::new(out.path()).model_path(&exp.tasks[1], 0);
     assert_eq!(path.extension().unwrap(), "safetensors");
     let bytes = std::fs::read(&path).unwrap();
     let imported = read_safetensors(&bytes, &path, 784, Some(2), None).unwrap();

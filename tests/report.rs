@@ -81,7 +81,10 @@ fn tiny_reproduction_writes_csv_figures_and_report_and_resumes() {
 
     // Lose one unit's results: the re-run recomputes it and every output,
     // figures included, comes out byte-identical.
-    std::fs::remove_file(mlprobe_runner::cache::unit_path(out.path(), &exp, 1, 0)).unwrap();
+    std::fs::remove_file(
+        mlprobe_runner::Store::new(out.path()).unit_path(&exp, mlprobe_runner::UnitId { task: 1, seed: 0 }),
+    )
+    .unwrap();
     let again = run_experiment(&exp, &opts).unwrap();
     assert_eq!((again.computed_now, again.trained_now), (1, 0));
     write_report(out.path(), &[(&exp, &again)], &context).unwrap();

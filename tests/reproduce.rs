@@ -49,13 +49,13 @@ fn run_writes_contract_outputs_resumes_and_ignores_thread_count() {
 
     // Losing one unit's results re-evaluates just that unit from its cached
     // model; losing its model too retrains it; both to the same bytes.
-    let unit = mlprobe_runner::cache::unit_path(out.path(), &exp, 1, 1);
+    let unit = mlprobe_runner::Store::new(out.path()).unit_path(&exp, mlprobe_runner::UnitId { task: 1, seed: 1 });
     std::fs::remove_file(&unit).unwrap();
     let resumed = run_experiment(&exp, &options(out.path())).unwrap();
     assert_eq!((resumed.computed_now, resumed.trained_now), (1, 0));
     assert_eq!(read(&resumed.dir.join("results.csv")), csv.as_bytes());
     std::fs::remove_file(&unit).unwrap();
-    std::fs::remove_file(mlprobe_runner::cache::model_path(out.path(), &exp.tasks[1], 1)).unwrap();
+    std::fs::remove_file(mlprobe_runner::Store::new(out.path()).model_path(&exp.tasks[1], 1)).unwrap();
     let retrained = run_experiment(&exp, &options(out.path())).unwrap();
     assert_eq!((retrained.computed_now, retrained.trained_now), (1, 1));
     assert_eq!(read(&retrained.dir.join("results.csv")), csv.as_bytes());

@@ -94,11 +94,11 @@ fn layer_restricted_probes_and_task_training_values() {
     let run = run_experiment(&exp, &options(out.path())).unwrap();
     let strategies: Vec<&str> = run.units[0].rows.iter().map(|r| r.strategy.as_str()).collect();
     assert_eq!(strategies, ["none", "none", "first", "last"]);
-    let tasks = mlprobe_runner::data::load_tasks(&exp).unwrap();
+    let tasks = mlprobe_runner::load_tasks(&exp).unwrap();
     for u in &run.units {
         assert_eq!(u.binarized(), Some(u.rows[1].accuracy));
         // The restricted rows are the cached model with only that layer binarized.
-        let path = mlprobe_runner::cache::model_path(out.path(), &exp.tasks[u.task], u.seed);
+        let path = mlprobe_runner::Store::new(out.path()).model_path(&exp.tasks[u.task], u.seed);
         let (net, _) = mlprobe_graph::load_model(&path).unwrap();
         let eval = Evaluator::new(&tasks[u.task].test);
         for (row, layer) in [(2, LayerRef::First), (3, LayerRef::Last)] {

@@ -12,9 +12,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, bail};
 use mlprobe_core::{TrainConfig, TrainOutcome, train};
 use mlprobe_graph::{Activation, Evaluator, SweepEvaluator, WeightStack, probe_rng};
-use mlprobe_runner::{
-    Experiment, PointResult, SweepPoint, evaluate_sweep_on, evaluate_sweep_plain, evaluate_sweep_with,
-};
+use mlprobe_runner::{Experiment, PointResult, SweepPoint, evaluate_points, from_scratch, incremental};
 use mlprobe_tasks::{Embedded, Task};
 
 use crate::experiments::experiments_dir;
@@ -334,12 +332,12 @@ pub fn run(flags: Bench) -> anyhow::Result<()> {
     for sweep in suite()? {
         let net = model_for(sweep.activation);
         let (burn, _) = timed(repeat.min(2), || {
-            evaluate_sweep_with(net, &sweep.points, 0, |_, _, perturbed| burn_accuracy(&task, perturbed))
+            evaluate_points(net, &sweep.points, 0, |_, _, perturbed| burn_accuracy(&task, perturbed))
         });
-        let (plain, reference) = timed(repeat, || evaluate_sweep_plain(net, &eval, &sweep.points, 0));
+        let (plain, reference) = timed(repeat, || evaluate_points(net, &sweep.points, 0, from_scratch(&eval)));
         let (fast, (results, stats)) = timed(repeat, || {
             let mut s = SweepEvaluator::new(eval.clone());
-            let r = evaluate_sweep_on(&mut s, net, &sweep.points, 0);
+            let r = evaluate_points(net, &sweep.points, 0, incremental(&mut s));
             (r, s.stats())
         });
         let (perturb, _) = timed(repeat, || perturb_only(net, &sweep.points));
@@ -397,7 +395,7 @@ pub fn run(flags: Bench) -> anyhow::Result<()> {
         let points = exp.sweep(false);
         let net = model_for(exp.training.activation);
         let (t, _) = timed(repeat, || {
-            evaluate_sweep_on(&mut SweepEvaluator::new(eval.clone()), net, &points, 0)
+            evaluate_points(net, &points, 0, incremental(&mut SweepEvaluator::new(eval.clone())))
         });
         let evaluations: usize = points.iter().map(|p| p.draws).sum();
         println!("  {name:<16} {evaluations:>6} evaluations {:>12}", ms(t));

@@ -6,18 +6,13 @@
 //! give a cost per example and weight for training and for evaluation; every
 //! model and evaluation of the plan is priced at its own size.
 
-use std::borrow::Cow;
-use std::collections::{HashMap, HashSet};
 use std::time::Instant;
 
 use anyhow::Context;
 use mlprobe_core::TrainParams;
 use mlprobe_graph::{Activation, Evaluator, GaussianPair, initial_weights, probe_rng};
-use mlprobe_runner::cache::model_path;
-use mlprobe_runner::data::dataset_of;
-use mlprobe_runner::units::unit_is_done;
-use mlprobe_runner::{DataSource, Experiment, RunOptions, Shard, TaskSpec, partition};
-use mlprobe_tasks::{Dataset, Embedded, Task};
+use mlprobe_runner::{Experiment, RunOptions, Shard, plan};
+use mlprobe_tasks::{Embedded, Task};
 
 /// Seconds per example and weight.
 #[derive(Debug, Clone, Copy)]
@@ -65,36 +60,6 @@ impl Speed {
     }
 }
 
-/// Training and test examples of a task, and its input dimension.
-fn sizes(
-    spec: &TaskSpec,
-    datasets: &mut HashMap<String, Cow<'static, Dataset>>,
-) -> anyhow::Result<(usize, usize, usize)> {
-    if let DataSource::Synthetic(g) = &spec.source {
-        return Ok((g.n_train, g.n_test, g.dim));
-    }
-    let key = spec.source.identity();
-    if !datasets.contains_key(&key) {
-        let ds = dataset_of(spec)
-            .with_context(|| format!("reading {} for the plan", spec.dataset))?
-            .with_context(|| format!("no images to plan with in {key}"))?;
-        datasets.insert(key.clone(), ds);
-    }
-    let ds = &datasets[&key];
-    let count = |counts: Vec<(u8, usize)>| {
-        counts
-            .iter()
-            .filter(|(c, _)| spec.classes.contains(c))
-            .map(|(_, n)| n)
-            .sum::<usize>()
-    };
-    Ok((
-        count(ds.train.class_counts()),
-        count(ds.test.class_counts()),
-        ds.pixels(),
-    ))
-}
-
 fn duration(seconds: f64) -> String {
     if seconds < 120.0 {
         format!("{seconds:.0} s")
@@ -109,11 +74,7 @@ fn duration(seconds: f64) -> String {
 pub fn print(experiments: &[Experiment], opts: &RunOptions, shard: Option<Shard>) -> anyhow::Result<()> {
     let speed = Speed::measure()?;
     let threads = rayon::current_num_threads();
-    let assignment = partition(experiments, opts.quick, opts.seeds, shard.map_or(1, |s| s.count));
-    let mut datasets = HashMap::new();
-    let mut to_train: HashSet<std::path::PathBuf> = HashSet::new();
-    let (mut total_train, mut total_eval) = (0.0, 0.0);
-    let (mut total_units, mut total_models, mut total_evals) = (0usize, 0usize, 0u64);
+    let plans = plan(experiments, opts, shard).context("planning the run")?;
     println!(
         "plan of `reproduce{}` into {}{}",
         if opts.quick { " --quick" } else { "" },
@@ -129,44 +90,29 @@ pub fn print(experiments: &[Experiment], opts: &RunOptions, shard: Option<Shard>
         "{:<22} {:>7} {:>6} {:>10} {:>8} {:>13} {:>10} {:>10}",
         "experiment", "units", "done", "to compute", "models", "evaluations", "training", "probing"
     );
-    for (e, exp) in experiments.iter().enumerate() {
-        let points = exp.sweep(opts.quick);
-        let per_model: u64 = points.iter().map(|p| p.draws as u64).sum::<u64>() + 1;
-        let mine: Vec<_> = assignment
-            .iter()
-            .filter(|(u, k)| u.experiment == e && shard.is_none_or(|s| s.index == *k))
-            .map(|(u, _)| *u)
-            .collect();
-        let (mut done, mut models, mut train, mut eval) = (0, 0, 0.0, 0.0);
-        for u in &mine {
-            if unit_is_done(exp, &opts.out, u.task, u.seed, &points) {
-                done += 1;
-                continue;
-            }
-            let spec = &exp.tasks[u.task];
-            let (n_train, n_test, inputs) = sizes(spec, &mut datasets)?;
-            let weights = spec.training.weights(inputs, spec.classes.len()) as f64;
-            let path = model_path(&opts.out, spec, u.seed);
-            if exp.model.is_none() && !path.exists() && to_train.insert(path) {
-                models += 1;
-                train += spec.training.epochs as f64 * n_train as f64 * weights * speed.train;
-            }
-            eval += per_model as f64 * n_test as f64 * weights * speed.eval;
-        }
-        let computing = mine.len() - done;
-        let evaluations = per_model * computing as u64;
+    let (mut total_train, mut total_eval) = (0.0, 0.0);
+    let (mut total_units, mut total_models, mut total_evals) = (0usize, 0usize, 0u64);
+    for p in &plans {
+        let models = p.pending.iter().filter(|u| u.trains_model).count();
+        let train: f64 = (p.pending.iter().filter(|u| u.trains_model))
+            .map(|u| u.epochs as f64 * u.train_examples as f64 * u.weights as f64 * speed.train)
+            .sum();
+        let eval: f64 = (p.pending.iter())
+            .map(|u| p.evaluations_per_unit as f64 * u.test_examples as f64 * u.weights as f64 * speed.eval)
+            .sum();
+        let evaluations = p.evaluations_per_unit * p.pending.len() as u64;
         println!(
             "{:<22} {:>7} {:>6} {:>10} {:>8} {:>13} {:>10} {:>10}",
-            exp.name,
-            mine.len(),
-            done,
-            computing,
+            p.name,
+            p.units,
+            p.done,
+            p.pending.len(),
             models,
             evaluations,
             duration(train),
             duration(eval)
         );
-        total_units += mine.len();
+        total_units += p.units;
         total_models += models;
         total_evals += evaluations;
         total_train += train;

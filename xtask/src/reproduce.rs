@@ -5,8 +5,7 @@ use std::collections::HashSet;
 use std::time::Instant;
 
 use anyhow::Context;
-use mlprobe_runner::units::unit_is_done;
-use mlprobe_runner::{Experiment, RunOptions, Shard, UnitRef, partition, run_units};
+use mlprobe_runner::{Experiment, RunOptions, Shard, UnitId, UnitRef, partition, run_units};
 
 use crate::experiments::{experiments_dir, resolve};
 use crate::flags::Reproduce;
@@ -58,12 +57,12 @@ fn run_shard(experiments: &[Experiment], opts: &RunOptions, shard: Shard) -> any
     let assignment = partition(experiments, opts.quick, opts.seeds, shard.count);
     let (mut mine, mut computed, mut trained) = (0, 0, 0);
     for (e, exp) in experiments.iter().enumerate() {
-        let units: HashSet<(usize, u64)> = assignment
+        let units: HashSet<UnitId> = assignment
             .iter()
             .filter(|(u, k)| u.experiment == e && *k == shard.index)
-            .map(|(u, _)| (u.task, u.seed))
+            .map(|(u, _)| u.unit)
             .collect();
-        let done = run_units(exp, opts, &|t, s| units.contains(&(t, s)))?;
+        let done = run_units(exp, opts, &|u| units.contains(&u))?;
         println!(
             "shard {shard}: {:<22} {:>5} units ({} evaluated now, {} of them trained now; {} done before)",
             exp.name,
@@ -105,17 +104,10 @@ fn run_shard(experiments: &[Experiment], opts: &RunOptions, shard: Shard) -> any
 /// The units of the run without a matching unit file in `opts.out`, with their shards.
 fn pending(experiments: &[Experiment], opts: &RunOptions, assignment: &[(UnitRef, usize)]) -> Vec<(UnitRef, usize)> {
     let points: Vec<_> = experiments.iter().map(|e| e.sweep(opts.quick)).collect();
+    let store = opts.store();
     assignment
         .iter()
-        .filter(|(u, _)| {
-            !unit_is_done(
-                &experiments[u.experiment],
-                &opts.out,
-                u.task,
-                u.seed,
-                &points[u.experiment],
-            )
-        })
+        .filter(|(u, _)| !store.unit_is_done(&experiments[u.experiment], u.unit, &points[u.experiment]))
         .copied()
         .collect()
 }

@@ -32,3 +32,9 @@ pub use mlprobe_graph::prelude::*;
 /// Bumped whenever this probe's output for the same input changes, so that
 /// stored results of older versions are computed again.
 pub const VERSION: u32 = 1;
+
+/// The probe as experiment files name it: `binarize`, no strategy and no
+/// level; its rows are signed.
+pub fn kind() -> ProbeKind {
+    ProbeKind::new("binarize", VERSION, |_, _| Ok(Binarize::SIGN)).binarizing()
+}

@@ -25,34 +25,23 @@ fn values<const D: usize>(t: Tensor<D>) -> Vec<f32> {
     t.into_data().try_into_vec::<f32>().expect("parameters are f32")
 }
 
-/// The moments and weights after one step, elementwise: `w`, `m1`, `m2` are
-/// updated in place from the gradient `g`; `first` when the moments are
-/// still zero (burn's first step starts them from the gradient alone).
-#[inline(always)]
-fn update_plain(s: &Scalars, first: bool, w: &mut [f32], g: &[f32], m1: &mut [f32], m2: &mut [f32]) {
-    for (((w, &g), m1), m2) in w.iter_mut().zip(g).zip(m1.iter_mut()).zip(m2.iter_mut()) {
-        if first {
-            *m1 = g * s.f1;
-            *m2 = (g * g) * s.f2;
-        } else {
-            *m1 = *m1 * s.beta_1 + g * s.f1;
-            *m2 = *m2 * s.beta_2 + (g * g) * s.f2;
+mlprobe_graph::simd_kernel! {
+    /// The moments and weights after one step, elementwise: `w`, `m1`, `m2` are
+    /// updated in place from the gradient `g`; `first` when the moments are
+    /// still zero (burn's first step starts them from the gradient alone).
+    fn update_moments(s: &Scalars, first: bool, w: &mut [f32], g: &[f32], m1: &mut [f32], m2: &mut [f32]) {
+        for (((w, &g), m1), m2) in w.iter_mut().zip(g).zip(m1.iter_mut()).zip(m2.iter_mut()) {
+            if first {
+                *m1 = g * s.f1;
+                *m2 = (g * g) * s.f2;
+            } else {
+                *m1 = *m1 * s.beta_1 + g * s.f1;
+                *m2 = *m2 * s.beta_2 + (g * g) * s.f2;
+            }
+            let step = (*m1 * s.factor) / (m2.sqrt() + s.epsilon);
+            *w -= step * s.lr;
         }
-        let step = (*m1 * s.factor) / (m2.sqrt() + s.epsilon);
-        *w -= step * s.lr;
     }
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f")]
-fn update_avx512(s: &Scalars, first: bool, w: &mut [f32], g: &[f32], m1: &mut [f32], m2: &mut [f32]) {
-    update_plain(s, first, w, g, m1, m2)
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-fn update_avx2(s: &Scalars, first: bool, w: &mut [f32], g: &[f32], m1: &mut [f32], m2: &mut [f32]) {
-    update_plain(s, first, w, g, m1, m2)
 }
 
 /// The scalars of one step, each computed as burn's Adam computes it.
@@ -86,20 +75,7 @@ impl FusedAdam {
             m1.resize(g.len(), 0.0);
             m2.resize(g.len(), 0.0);
         }
-        // Every operation is a correctly rounded IEEE one: the same bits at
-        // any vector width.
-        #[cfg(target_arch = "x86_64")]
-        {
-            if std::arch::is_x86_feature_detected!("avx512f") {
-                // SAFETY: the CPU has AVX-512F, checked just above.
-                return unsafe { update_avx512(&s, first, w, g, m1, m2) };
-            }
-            if std::arch::is_x86_feature_detected!("avx2") {
-                // SAFETY: the CPU has AVX2, checked just above.
-                return unsafe { update_avx2(&s, first, w, g, m1, m2) };
-            }
-        }
-        update_plain(&s, first, w, g, m1, m2)
+        update_moments(&s, first, w, g, m1, m2)
     }
 }
 

@@ -31,3 +31,14 @@ pub use mlprobe_graph::prelude::*;
 /// Bumped whenever this probe's output for the same input and seed changes,
 /// so that stored results of older versions are computed again.
 pub const VERSION: u32 = 1;
+
+/// The probe as experiment files name it: `flip`, strategies `smallest`,
+/// `random`, `largest`, the level a fraction; nested across levels.
+pub fn kind() -> ProbeKind {
+    ProbeKind::new("flip", VERSION, |s, level| {
+        Ok(FlipParams::new(level, s.parse()?).check()?)
+    })
+    .with_strategies(Selection::ALL)
+    .with_level("fraction of signs flipped")
+    .nested()
+}

@@ -171,66 +171,39 @@ impl Acc for f64 {
     }
 }
 
-/// `out[i] = base[i] + sum_k d_k * w[columns_k, i]`, summed in the order of
-/// `k`, a product then a sum each time (never fused): the same bits whatever
-/// the vector width. Blocks of outputs stay in registers over all `k`.
-#[inline(always)]
-fn sparse_row_plain<T: Acc>(weights: &[f32], n_out: usize, base: &[T], columns: &[usize], d: &[T], out: &mut [T]) {
-    let mut start = 0;
-    while start < n_out {
-        let width = T::BLOCK.min(n_out - start);
-        if width == T::BLOCK {
-            let mut acc = [T::default(); 64];
-            let acc = &mut acc[..T::BLOCK];
-            acc.copy_from_slice(&base[start..start + T::BLOCK]);
-            for (&j, &d) in columns.iter().zip(d) {
-                let w = &weights[j * n_out + start..j * n_out + start + T::BLOCK];
-                for (a, &w) in acc.iter_mut().zip(w) {
-                    *a = *a + d * T::from_weight(w);
-                }
-            }
-            out[start..start + T::BLOCK].copy_from_slice(acc);
-        } else {
-            let acc = &mut out[start..start + width];
-            acc.copy_from_slice(&base[start..start + width]);
-            for (&j, &d) in columns.iter().zip(d) {
-                let w = &weights[j * n_out + start..j * n_out + start + width];
-                for (a, &w) in acc.iter_mut().zip(w) {
-                    *a = *a + d * T::from_weight(w);
-                }
-            }
-        }
-        start += width;
-    }
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f")]
-fn sparse_row_avx512<T: Acc>(weights: &[f32], n_out: usize, base: &[T], columns: &[usize], d: &[T], out: &mut [T]) {
-    sparse_row_plain(weights, n_out, base, columns, d, out)
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-fn sparse_row_avx2<T: Acc>(weights: &[f32], n_out: usize, base: &[T], columns: &[usize], d: &[T], out: &mut [T]) {
-    sparse_row_plain(weights, n_out, base, columns, d, out)
-}
-
-/// [`sparse_row_plain`], compiled for AVX-512 or AVX2 when the CPU has it
-/// (same bits).
-fn sparse_row<T: Acc>(weights: &[f32], n_out: usize, base: &[T], columns: &[usize], d: &[T], out: &mut [T]) {
-    #[cfg(target_arch = "x86_64")]
+crate::simd_kernel! {
+    /// `out[i] = base[i] + sum_k d_k * w[columns_k, i]`, summed in the order of
+    /// `k`, a product then a sum each time (never fused): the same bits at
+    /// every [`crate::simd::SimdLevel`]. Blocks of outputs stay in registers over all `k`.
+    fn sparse_row<T: Acc>(weights: &[f32], n_out: usize, base: &[T], columns: &[usize], d: &[T], out: &mut [T])
     {
-        if std::arch::is_x86_feature_detected!("avx512f") {
-            // SAFETY: the CPU has AVX-512F, checked just above.
-            return unsafe { sparse_row_avx512(weights, n_out, base, columns, d, out) };
-        }
-        if std::arch::is_x86_feature_detected!("avx2") {
-            // SAFETY: the CPU has AVX2, checked just above.
-            return unsafe { sparse_row_avx2(weights, n_out, base, columns, d, out) };
+        let mut start = 0;
+        while start < n_out {
+            let width = T::BLOCK.min(n_out - start);
+            if width == T::BLOCK {
+                let mut acc = [T::default(); 64];
+                let acc = &mut acc[..T::BLOCK];
+                acc.copy_from_slice(&base[start..start + T::BLOCK]);
+                for (&j, &d) in columns.iter().zip(d) {
+                    let w = &weights[j * n_out + start..j * n_out + start + T::BLOCK];
+                    for (a, &w) in acc.iter_mut().zip(w) {
+                        *a = *a + d * T::from_weight(w);
+                    }
+                }
+                out[start..start + T::BLOCK].copy_from_slice(acc);
+            } else {
+                let acc = &mut out[start..start + width];
+                acc.copy_from_slice(&base[start..start + width]);
+                for (&j, &d) in columns.iter().zip(d) {
+                    let w = &weights[j * n_out + start..j * n_out + start + width];
+                    for (a, &w) in acc.iter_mut().zip(w) {
+                        *a = *a + d * T::from_weight(w);
+                    }
+                }
+            }
+            start += width;
         }
     }
-    sparse_row_plain(weights, n_out, base, columns, d, out)
 }
 
 /// The index of the largest value, the first one on ties (as `torch.argmax`).

@@ -7,11 +7,13 @@
 //!   as attributes of the output nodes), with its [`Activation`];
 //! - [`Perturbation`]: the one trait every probe implements, seeded by a
 //!   [`ProbeRng`]; [`Chain`] composes them, [`OnLayers`] restricts one to
-//!   some layers;
+//!   some layers; a [`ProbeKind`] says how an experiment file names and
+//!   builds one, and a [`Registry`] holds the kinds a file may name;
 //! - [`Selection`], [`choose`] and [`count_of`]: which entries a probe acts on;
 //! - [`Evaluator`]: fast, bit-reproducible accuracy of any network on a set
 //!   of examples, and [`SweepEvaluator`] for the many related networks of a
-//!   probe sweep;
+//!   probe sweep; [`simd`] compiles their kernels for every vector width
+//!   from one definition;
 //! - [`store`]: model files (safetensors), MLPs saved by PyTorch, and the
 //!   reference implementation's edge lists;
 //! - the data types of `mlprobe-tasks` ([`Task`], [`Embedded`], [`Examples`]),
@@ -30,32 +32,36 @@
 pub mod activation;
 pub mod errors;
 pub mod eval;
+pub mod incremental;
 pub mod init;
 pub mod layers;
 pub mod named;
 pub mod perturb;
+pub mod probe_kind;
 pub mod select;
+pub mod simd;
 pub mod store;
-pub mod sweep;
 pub mod weights;
 
 pub use activation::Activation;
 pub use errors::{EdgeListError, StoreError};
 pub use eval::Evaluator;
+pub use incremental::{SweepEvaluator, SweepStats};
 pub use init::{fresh_biases, initial_weights};
 pub use layers::{LayerRef, OnLayers};
 pub use mlprobe_tasks::{Embedded, Examples, GaussianPair, Task};
-pub use named::UnknownName;
+pub use named::{PLAIN_NAME, UnknownName, is_plain_name};
 pub use perturb::{Chain, Identity, Measure, Perturbation, ProbeRng, probe_rng};
+pub use probe_kind::{BuildError, ProbeKind, Registry, RegistryError};
 pub use select::{Selection, choose, count_of};
+pub use simd::SimdLevel;
 pub use store::{load_model, save_model};
-pub use sweep::{SweepEvaluator, SweepStats};
 pub use weights::{Layer, WeightStack};
 
 /// What a user of a probe crate needs in scope; every probe crate re-exports it.
 pub mod prelude {
     pub use crate::{
-        Activation, Embedded, Evaluator, Examples, Layer, Perturbation, ProbeRng, Selection, SweepEvaluator, Task,
-        WeightStack, load_model, probe_rng, save_model,
+        Activation, Embedded, Evaluator, Examples, Layer, Perturbation, ProbeKind, ProbeRng, Registry, Selection,
+        SweepEvaluator, Task, WeightStack, load_model, probe_rng, save_model,
     };
 }

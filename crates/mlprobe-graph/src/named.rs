@@ -75,3 +75,13 @@ macro_rules! named_enum {
         }
     };
 }
+
+/// What a plain name may hold, for messages: labels, dataset names and
+/// probe names follow [`is_plain_name`].
+pub const PLAIN_NAME: &str = "letters, digits, '-' or '_'";
+
+/// Whether `s` is a plain name: non-empty, ASCII letters, digits, `-` and
+/// `_` only (so that it is safe in file names and `+`/`/`-joined keys).
+pub fn is_plain_name(s: &str) -> bool {
+    !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+}

@@ -37,3 +37,13 @@ pub use mlprobe_graph::prelude::*;
 /// Bumped whenever this probe's output for the same input and seed changes,
 /// so that stored results of older versions are computed again.
 pub const VERSION: u32 = 1;
+
+/// The probe as experiment files name it: `noise`, one strategy per
+/// [`NoiseKind`], the level the noise's scale.
+pub fn kind() -> ProbeKind {
+    ProbeKind::new("noise", VERSION, |s, level| {
+        Ok(NoiseParams::new(s.parse::<NoiseKind>()?, level).check()?)
+    })
+    .with_strategies(NoiseKind::ALL)
+    .with_level("noise level")
+}

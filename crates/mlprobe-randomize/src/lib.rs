@@ -40,3 +40,12 @@ pub use mlprobe_graph::prelude::*;
 /// Bumped whenever this probe's output for the same input and seed changes,
 /// so that stored results of older versions are computed again.
 pub const VERSION: u32 = 1;
+
+/// The probe as experiment files name it: `randomize`, one strategy per
+/// [`NullModel`] (A-G), no level.
+pub fn kind() -> ProbeKind {
+    ProbeKind::new("randomize", VERSION, |s, _| {
+        Ok(RandomizeParams::new(s.parse::<NullModel>()?).check()?)
+    })
+    .with_strategies(NullModel::ALL)
+}

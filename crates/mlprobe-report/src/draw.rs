@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Once;
 
 use mlprobe_graph::store::atomic_write;
-use mlprobe_runner::resonance::{BINS, Resonance};
+use mlprobe_runner::{BINS, Resonance};
 use plotters::coord::Shift;
 use plotters::coord::combinators::LogCoord;
 use plotters::coord::ranged1d::ValueFormatter;

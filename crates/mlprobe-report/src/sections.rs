@@ -245,7 +245,7 @@ fn synthetic(out: &Path, input: Input<'_>) -> Result<Option<(String, Vec<Figure>
 const MAX_TABLE_TASKS: usize = 8;
 
 /// One line of `medians.csv`: the point's labels and a median per task.
-type MedianLine = (mlprobe_runner::output::PointLabel, Vec<Option<f64>>);
+type MedianLine = (mlprobe_runner::PointLabel, Vec<Option<f64>>);
 
 /// A Markdown table of medians: one row per `(name, lines)`, one column per
 /// task and variant (full, signed) present.

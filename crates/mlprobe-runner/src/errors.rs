@@ -62,17 +62,6 @@ impl InvalidKey {
     }
 }
 
-/// Why a probe kind could not be registered.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum RegistryError {
-    /// A probe of that name is registered already.
-    #[error("a probe named `{0}` is registered already")]
-    Duplicate(String),
-    /// Probe names are letters, digits, `-` and `_`, and not `none`.
-    #[error("`{0}` is not a valid probe name: use letters, digits, '-' or '_' (and not `none`)")]
-    InvalidName(String),
-}
-
 /// Why an experiment could not run to the end. Results written before the
 /// error stay on disk, and a re-run resumes from them.
 #[derive(Debug, thiserror::Error)]
@@ -179,4 +168,29 @@ pub fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
         next = e.source();
     }
     parts.join(": ")
+}
+
+/// The values of `results`, or, if any failed, the error that lists every
+/// failure (among `total` units of `experiment`).
+pub(crate) fn all_or_failures<T>(
+    experiment: &str,
+    total: usize,
+    results: Vec<Result<T, RunError>>,
+) -> Result<Vec<T>, RunError> {
+    let mut done = Vec::with_capacity(results.len());
+    let mut failures = Vec::new();
+    for r in results {
+        match r {
+            Ok(v) => done.push(v),
+            Err(e) => failures.push(error_chain(&e)),
+        }
+    }
+    if !failures.is_empty() {
+        return Err(RunError::Units {
+            experiment: experiment.to_string(),
+            total,
+            failures,
+        });
+    }
+    Ok(done)
 }

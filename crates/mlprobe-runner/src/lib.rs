@@ -3,50 +3,67 @@
 //! writes `results.csv`, `medians.csv` and `summary.json` (see
 //! `docs/methods.md` for what they hold).
 //!
-//! The modules form layers, each using only those above it:
-//! 1. [`seed`], [`stats`], [`errors`], [`evaluation`]: leaves;
-//! 2. [`registry`]: probe kinds by name, open to probes defined anywhere;
-//! 3. [`sweep`]: `[[probes]]` entries expanded into [`SweepPoint`]s;
-//! 4. [`config`]: experiment files checked into an [`Experiment`];
-//! 5. [`cache`] (model and unit keys and paths), [`data`] (task loading),
-//!    [`evaluate`] (sweeps on one network), [`output`] (rows and files),
-//!    [`shard`] (a run split over machines);
-//! 6. [`models`] (train or load), then [`units`] (one task and seed);
-//! 7. [`complexity`], [`resonance`]: analyses over the units;
-//! 8. [`run`]: plan, compute the units in parallel, write; [`table`]: text.
+//! The front door, in the order of use:
+//! - **load** an [`Experiment`] from a file ([`Experiment::load`], or
+//!   [`Experiment::load_with`] a [`Registry`] of your own probes beside
+//!   [`builtin_probes`]); [`Experiment::probing`] points it at a model
+//!   trained elsewhere;
+//! - **plan** it ([`plan`]), **run** it whole ([`run_experiment`]), or run
+//!   some of its units ([`run_units`], e.g. one [`Shard`] of a [`partition`]);
+//!   the run folder is a [`Store`];
+//! - **read** the typed results: an [`ExperimentRun`] with its
+//!   [`UnitResult`]s, [`Summary`], [`Medians`], and the analyses
+//!   ([`Resonance`], [`ComplexityMap`]);
+//! - **evaluate** sweep points on one network yourself with
+//!   [`evaluate_points`].
 //!
-//! `cargo xtask reproduce` is a thin command line over [`run_experiment`];
-//! tests and other crates drive the same code.
+//! Inside, the modules form layers, each using only those above it:
+//! 1. `seed`, `stats`, `errors`, `evaluation`, `progress`: leaves;
+//! 2. `builtin` (the five probe kinds), `probes` (`[[probes]]` expanded
+//!    into sweep points), then `config` (experiment files checked table by
+//!    table);
+//! 3. `store` (the run folder), `data` (task loading), `sweep_eval` (sweep
+//!    points on one network), `output` (rows and files), `shard`;
+//! 4. `training` (models trained in stacks or loaded), then `units` (one
+//!    task and seed);
+//! 5. `complexity`, `resonance`: analyses over the units;
+//! 6. `run` (compute the units in parallel, write), `plan`, `table` (text).
 
-pub mod cache;
-pub mod complexity;
-pub mod config;
-pub mod data;
-pub mod errors;
-pub mod evaluate;
-pub mod evaluation;
-pub mod models;
-pub mod output;
-pub mod registry;
-pub mod resonance;
-pub mod run;
-pub mod seed;
-pub mod shard;
-pub mod stats;
-pub mod sweep;
-pub mod table;
-pub mod units;
+mod builtin;
+mod complexity;
+mod config;
+mod data;
+mod errors;
+mod evaluation;
+mod output;
+mod plan;
+mod probes;
+mod progress;
+mod resonance;
+mod run;
+mod seed;
+mod shard;
+mod stats;
+mod store;
+mod sweep_eval;
+mod table;
+mod training;
+mod units;
 
-pub use complexity::ComplexityMap;
-pub use config::{DataSource, Experiment, GivenModel, GivenTask, TaskSpec};
-pub use errors::{ConfigError, InvalidKey, RegistryError, RunError, error_chain};
-pub use evaluate::{PointResult, evaluate_sweep, evaluate_sweep_on, evaluate_sweep_plain, evaluate_sweep_with};
+pub use builtin::builtin_probes;
+pub use complexity::{ComplexityMap, PairResult};
+pub use config::{DataSource, Experiment, GivenModel, GivenTask, MapSection, TaskSpec, UnitId};
+pub use data::load_tasks;
+pub use errors::{ConfigError, InvalidKey, RunError, error_chain};
 pub use evaluation::{Biases, EvalActivation, Evaluation};
-pub use output::{CSV_HEADER, Medians, Row, Summary, TaskSummary, UnitResult};
-pub use registry::{BuildError, ProbeKind, Registry};
-pub use resonance::Resonance;
+pub use mlprobe_graph::{BuildError, ProbeKind, Registry, RegistryError};
+pub use output::{CSV_HEADER, Medians, PointLabel, Row, Summary, TaskSummary, UnitResult};
+pub use plan::{ExperimentPlan, PendingUnit, plan};
+pub use probes::{Grid, ProbeSpec, Scale, StageSpec, SweepPoint};
+pub use resonance::{BINS, Resonance, ResonanceSummary, ResonanceUnit};
 pub use run::{ExperimentRun, RunOptions, UnitsDone, run_experiment, run_experiment_with, run_units};
 pub use shard::{Shard, ShardError, UnitRef, partition};
 pub use stats::{Quartiles, quantile, spearman};
-pub use sweep::{Grid, ProbeSpec, StageSpec, SweepPoint};
+pub use store::Store;
+pub use sweep_eval::{PointResult, evaluate_points, from_scratch, incremental};
 pub use table::{medians_table, summary_table};

@@ -10,15 +10,16 @@ use mlprobe_core::RunStatus;
 use mlprobe_graph::{Evaluator, Perturbation, WeightStack, probe_rng};
 use mlprobe_tasks::Task;
 
-use crate::data::TaskLoader;
 use serde::Serialize;
 
-use crate::config::Experiment;
+use crate::config::{Experiment, UnitId};
+use crate::data::TaskLoader;
 use crate::errors::RunError;
-use crate::models::unit_model;
 use crate::output::{UnitResult, write_json};
+use crate::probes::SweepPoint;
 use crate::stats::Quartiles;
-use crate::sweep::SweepPoint;
+use crate::store::Store;
+use crate::training::unit_model;
 
 /// Number of `|w|` quantile bins (deciles).
 pub const BINS: usize = 10;
@@ -93,9 +94,9 @@ fn flips_by_decile(trained: &WeightStack, noisy: &WeightStack) -> (usize, Vec<f6
 
 /// Analyses the signed pure-noise points of a run; `None` when it has none.
 /// Models are read from the run's model cache.
-pub fn analyse(
+pub(crate) fn analyse(
     exp: &Experiment,
-    out: &Path,
+    store: &Store,
     tasks: &TaskLoader<'_>,
     units: &[UnitResult],
     points: &[SweepPoint],
@@ -114,13 +115,20 @@ pub fn analyse(
     // Units come task by task: each task is loaded once.
     let mut current: Option<(usize, Task)> = None;
     for u in units.iter().filter(|u| u.status == RunStatus::Trained) {
-        let spec = &exp.tasks[u.task];
         if current.as_ref().is_none_or(|(t, _)| *t != u.task) {
             current = Some((u.task, tasks.load(u.task)?));
         }
         let task = &current.as_ref().expect("loaded above").1;
         // The unit's model: cached (a damaged file is trained again, to the same bits).
-        let (net, _) = unit_model(exp, spec, task, u.seed, out)?;
+        let (net, _) = unit_model(
+            exp,
+            store,
+            UnitId {
+                task: u.task,
+                seed: u.seed,
+            },
+            task,
+        )?;
         let eval = Evaluator::new(&task.test);
         let baseline = eval.accuracy(&Binarize::SIGN.apply(&net, &mut probe_rng(0)));
         for (kind, rows) in &by_kind {
@@ -179,7 +187,7 @@ pub fn analyse(
 }
 
 /// Writes `resonance.json` into the experiment's folder, atomically.
-pub fn write(dir: &Path, resonance: &Resonance) -> Result<(), RunError> {
+pub(crate) fn write(dir: &Path, resonance: &Resonance) -> Result<(), RunError> {
     write_json(&dir.join("resonance.json"), resonance)
 }
 

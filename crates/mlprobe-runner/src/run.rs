@@ -1,24 +1,23 @@
-//! Running an experiment: plan the (task, seed) units, compute them in
-//! parallel (each trained or loaded, then evaluated, see [`crate::units`]),
-//! then write the outputs and analyses.
+//! Running an experiment: its units (task x seed) computed in parallel,
+//! each trained or loaded, then evaluated (see [`crate::units`]), then the
+//! outputs and analyses written.
 
-use std::collections::HashSet;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 
-use crate::cache::model_path;
 use crate::complexity::{self, ComplexityMap};
-use crate::config::Experiment;
+use crate::config::{Experiment, UnitId};
 use crate::data::{TaskLoader, TaskPool};
-use crate::errors::{InvalidKey, RunError, error_chain};
-use crate::models::train_models;
+use crate::errors::{InvalidKey, RunError, all_or_failures};
 use crate::output::{Medians, Row, Summary, UnitResult, write_outputs};
+use crate::probes::SweepPoint;
+use crate::progress::Progress;
 use crate::resonance::{self, Resonance};
-use crate::sweep::SweepPoint;
-use crate::units::{run_unit, unit_is_done};
+use crate::store::Store;
+use crate::training::train_missing;
+use crate::units::run_unit;
 
 /// How to run an experiment.
 #[derive(Debug, Clone)]
@@ -31,6 +30,13 @@ pub struct RunOptions {
     pub seeds: Option<usize>,
     /// Draw a progress bar on the terminal.
     pub progress: bool,
+}
+
+impl RunOptions {
+    /// The run folder.
+    pub fn store(&self) -> Store {
+        Store::new(&self.out)
+    }
 }
 
 /// The outcome of one experiment run.
@@ -77,17 +83,18 @@ pub fn run_experiment_with(
     points: &[SweepPoint],
 ) -> Result<ExperimentRun, RunError> {
     let start = Instant::now();
+    let store = opts.store();
     let tasks = checked_tasks(exp, opts)?;
     let seeds = exp.seed_list(opts.quick, opts.seeds);
-    let units = units_of(exp, &seeds, |_, _| true);
+    let units = exp.units(&seeds);
     let (done, training) = compute(exp, opts, &tasks, points, &units)?;
 
-    let dir = opts.out.join(&exp.name);
+    let dir = store.experiment_dir(exp);
     let rows: Vec<Row> = done.iter().flat_map(|u| u.rows.iter().cloned()).collect();
     let summary = Summary::new(exp, &seeds, &done);
     let medians = Medians::new(exp, &done);
     write_outputs(&dir, (&rows, &exp.columns), &medians, &summary)?;
-    let resonance = resonance::analyse(exp, &opts.out, &tasks, &done, points)?;
+    let resonance = resonance::analyse(exp, &store, &tasks, &done, points)?;
     if let Some(r) = &resonance {
         resonance::write(&dir, r)?;
     }
@@ -120,32 +127,23 @@ pub struct UnitsDone {
     pub trained_now: usize,
 }
 
-/// Computes and stores the units `(task, seed)` of the experiment for which
-/// `keep` holds, writing no outputs: a shard's share of a run (see
-/// [`crate::shard`]). A later [`run_experiment`] over the same folder reads
-/// them back.
+/// Computes and stores the units of the experiment for which `keep` holds,
+/// writing no outputs: a shard's share of a run (see [`crate::partition`]).
+/// A later [`run_experiment`] over the same folder reads them back.
 pub fn run_units(
     exp: &Experiment,
     opts: &RunOptions,
-    keep: &(dyn Fn(usize, u64) -> bool + Sync),
+    keep: &(dyn Fn(UnitId) -> bool + Sync),
 ) -> Result<UnitsDone, RunError> {
     let tasks = checked_tasks(exp, opts)?;
-    let units = units_of(exp, &exp.seed_list(opts.quick, opts.seeds), keep);
+    let mut units = exp.units(&exp.seed_list(opts.quick, opts.seeds));
+    units.retain(|&u| keep(u));
     let (done, _) = compute(exp, opts, &tasks, &exp.sweep(opts.quick), &units)?;
     Ok(UnitsDone {
         units: done.len(),
         computed_now: done.iter().filter(|u| u.computed_now).count(),
         trained_now: done.iter().filter(|u| u.trained_now).count(),
     })
-}
-
-/// The units `(task, seed)` of the experiment in run order (task by task)
-/// for which `keep` holds.
-fn units_of(exp: &Experiment, seeds: &[u64], keep: impl Fn(usize, u64) -> bool) -> Vec<(usize, u64)> {
-    (0..exp.tasks.len())
-        .flat_map(|t| seeds.iter().map(move |&s| (t, s)))
-        .filter(|&(t, s)| keep(t, s))
-        .collect()
 }
 
 /// A loader of the experiment's tasks, once the run is checked against the
@@ -172,90 +170,6 @@ fn checked_tasks<'e>(exp: &'e Experiment, opts: &RunOptions) -> Result<TaskLoade
     Ok(tasks)
 }
 
-/// Models trained together, at most this many per stack: the fastest size
-/// per model-step in every run of `cargo xtask bench` (stacked training: 1,
-/// 4, 8, 16 and 32 tried).
-pub const STACK: usize = 4;
-
-/// A progress bar of `len` `things` of experiment `name` (hidden unless `opts.progress`).
-fn progress(opts: &RunOptions, name: &str, len: u64, things: &str) -> ProgressBar {
-    let bar = if opts.progress {
-        ProgressBar::new(len)
-    } else {
-        ProgressBar::hidden()
-    };
-    bar.set_style(
-        ProgressStyle::with_template(&format!(
-            "{{prefix:>14}} [{{bar:32}}] {{pos}}/{{len}} {things}  {{elapsed}} (ETA {{eta}})"
-        ))
-        .expect("valid template")
-        .progress_chars("=> "),
-    );
-    bar.set_prefix(name.to_string());
-    bar
-}
-
-/// Trains, in stacks of up to [`STACK`] seeds of one task, the models that
-/// the given units need and the cache lacks (units already stored need
-/// none), each once; returns the units for which a model was trained (one
-/// per model). Stacks run in parallel.
-fn train_missing(
-    exp: &Experiment,
-    opts: &RunOptions,
-    tasks: &TaskLoader<'_>,
-    points: &[SweepPoint],
-    units: &[(usize, u64)],
-) -> Result<HashSet<(usize, u64)>, RunError> {
-    if exp.model.is_some() {
-        return Ok(HashSet::new());
-    }
-    let mut missing: Vec<(usize, Vec<u64>)> = Vec::new();
-    // Tasks that train alike (e.g. arms of an evaluation sweep) share a model: trained once.
-    let mut wanted: HashSet<PathBuf> = HashSet::new();
-    for &(t, seed) in units {
-        let path = model_path(&opts.out, &exp.tasks[t], seed);
-        // The model file is looked at first: a stat, where the unit file is read.
-        if path.exists() || wanted.contains(&path) || unit_is_done(exp, &opts.out, t, seed, points) {
-            continue;
-        }
-        wanted.insert(path);
-        match missing.last_mut() {
-            Some((last, seeds)) if *last == t => seeds.push(seed),
-            _ => missing.push((t, vec![seed])),
-        }
-    }
-    let stacks: Vec<(usize, &[u64])> = missing
-        .iter()
-        .flat_map(|(t, seeds)| seeds.chunks(STACK).map(move |c| (*t, c)))
-        .collect();
-    if stacks.is_empty() {
-        return Ok(HashSet::new());
-    }
-    let bar = progress(
-        opts,
-        &exp.name,
-        stacks.iter().map(|(_, s)| s.len() as u64).sum(),
-        "models trained",
-    );
-    let pool = TaskPool::new(tasks, stacks.iter().map(|(t, _)| *t));
-    let results: Vec<Result<(), RunError>> = stacks
-        .par_iter()
-        .map(|&(t, seeds)| {
-            let r = pool
-                .with(t, |task| train_models(&exp.tasks[t], task, seeds, &opts.out).map(drop))
-                .and_then(|r| r);
-            bar.inc(seeds.len() as u64);
-            r
-        })
-        .collect();
-    bar.finish_and_clear();
-    all_or_failures(exp, units.len(), results)?;
-    Ok(stacks
-        .iter()
-        .flat_map(|(t, seeds)| seeds.iter().map(move |&s| (*t, s)))
-        .collect())
-}
-
 /// Computes (or reads back) the given units in parallel, with a progress
 /// bar, after training the models they lack; if some fail, the others are
 /// kept on disk and the error lists the failures. Returns the units and the
@@ -265,48 +179,32 @@ fn compute(
     opts: &RunOptions,
     tasks: &TaskLoader<'_>,
     points: &[SweepPoint],
-    units: &[(usize, u64)],
+    units: &[UnitId],
 ) -> Result<(Vec<UnitResult>, Duration), RunError> {
     let start = Instant::now();
-    let trained = train_missing(exp, opts, tasks, points, units)?;
+    let store = opts.store();
+    let progress = Progress::new(&exp.name, opts.progress);
+    let trained = train_missing(exp, &store, &progress, tasks, points, units)?;
     let training = start.elapsed();
-    let pool = TaskPool::new(tasks, units.iter().map(|&(t, _)| t));
-    let bar = progress(opts, &exp.name, units.len() as u64, "units");
+    let pool = TaskPool::new(tasks, units.iter().map(|u| u.task));
+    let bar = progress.bar(units.len() as u64, "units");
     let results: Vec<Result<UnitResult, RunError>> = units
         .par_iter()
-        .map(|&(t, seed)| {
+        .map(|&unit| {
             let r = pool
-                .with(t, |task| run_unit(exp, &opts.out, t, task, seed, points))
+                .with(unit.task, |task| run_unit(exp, &store, unit, task, points))
                 .and_then(|r| r);
             bar.inc(1);
             r
         })
         .collect();
     bar.finish_and_clear();
-    let mut done = all_or_failures(exp, units.len(), results)?;
+    let mut done = all_or_failures(&exp.name, units.len(), results)?;
     for u in &mut done {
-        u.trained_now |= trained.contains(&(u.task, u.seed));
-    }
-    Ok((done, training))
-}
-
-/// The values of `results`, or, if any failed, the error that lists every
-/// failure (among `total` units of the experiment).
-fn all_or_failures<T>(exp: &Experiment, total: usize, results: Vec<Result<T, RunError>>) -> Result<Vec<T>, RunError> {
-    let mut done = Vec::with_capacity(results.len());
-    let mut failures = Vec::new();
-    for r in results {
-        match r {
-            Ok(v) => done.push(v),
-            Err(e) => failures.push(error_chain(&e)),
-        }
-    }
-    if !failures.is_empty() {
-        return Err(RunError::Units {
-            experiment: exp.name.clone(),
-            total,
-            failures,
+        u.trained_now |= trained.contains(&UnitId {
+            task: u.task,
+            seed: u.seed,
         });
     }
-    Ok(done)
+    Ok((done, training))
 }

@@ -13,8 +13,8 @@ use std::collections::HashMap;
 use std::fmt;
 use std::str::FromStr;
 
-use crate::cache::{ModelKey, key_hash};
-use crate::config::Experiment;
+use crate::config::{Experiment, UnitId};
+use crate::store::ModelKey;
 
 /// Shard `index` of `count` (1-based), written `K/N`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -70,16 +70,14 @@ impl fmt::Display for Shard {
     }
 }
 
-/// One unit of a run: an experiment (index into the run's list), a task of
-/// it and a seed.
+/// One unit of a run: an experiment (index into the run's list) and a
+/// unit of it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct UnitRef {
     /// Index of the experiment in the run.
     pub experiment: usize,
-    /// Index of the task in the experiment.
-    pub task: usize,
-    /// The seed.
-    pub seed: u64,
+    /// The unit of that experiment.
+    pub unit: UnitId,
 }
 
 /// Every unit of a run of `experiments` (`quick`, `seeds` per task
@@ -94,7 +92,7 @@ pub fn partition(experiments: &[Experiment], quick: bool, seeds: Option<usize>, 
         for (t, spec) in exp.tasks.iter().enumerate() {
             let model = match &exp.model {
                 Some(given) => format!("given:{}:{e}:{t}", given.hash),
-                None => key_hash(&ModelKey::of(spec)),
+                None => ModelKey::of(spec).hash(),
             };
             for &seed in &seed_list {
                 let next = groups.len();
@@ -102,8 +100,7 @@ pub fn partition(experiments: &[Experiment], quick: bool, seeds: Option<usize>, 
                 out.push((
                     UnitRef {
                         experiment: e,
-                        task: t,
-                        seed,
+                        unit: UnitId { task: t, seed },
                     },
                     group % count + 1,
                 ));
@@ -152,7 +149,7 @@ mod tests {
             for (u, k) in &shards {
                 let twin = shards
                     .iter()
-                    .find(|(v, _)| v.experiment != u.experiment && v.task == u.task && v.seed == u.seed)
+                    .find(|(v, _)| v.experiment != u.experiment && v.unit == u.unit)
                     .unwrap();
                 assert_eq!(twin.1, *k);
             }

@@ -2,7 +2,7 @@
 
 use mlprobe_graph::{Evaluator, Measure, SweepEvaluator, WeightStack, probe_rng};
 
-use crate::sweep::SweepPoint;
+use crate::probes::SweepPoint;
 
 /// The outcome of one sweep point on one network.
 #[derive(Debug, Clone, PartialEq)]
@@ -13,44 +13,27 @@ pub struct PointResult {
     pub measures: Vec<Measure>,
 }
 
-/// Evaluates a network on every sweep point, averaging over each point's
-/// draws. Draws are seeded by the unit's seed and the point
+/// Scores perturbed networks with a [`SweepEvaluator`], incrementally
+/// from the network evaluated before (the fast path of every run).
+pub fn incremental<'s>(sweep: &'s mut SweepEvaluator<'_>) -> impl FnMut(&SweepPoint, usize, &WeightStack) -> f64 + 's {
+    move |point, draw, perturbed| sweep.accuracy(perturbed, &point.lineage(draw))
+}
+
+/// Scores every perturbed network from scratch with
+/// [`Evaluator::accuracy`]: the reference the incremental path is tested
+/// and benchmarked against (the same accuracies).
+pub fn from_scratch<'s>(eval: &'s Evaluator<'_>) -> impl FnMut(&SweepPoint, usize, &WeightStack) -> f64 + 's {
+    move |_, _, perturbed| eval.accuracy(perturbed)
+}
+
+/// Evaluates a network on every sweep point: draws every point's
+/// perturbations (once for the variants of a level that share them),
+/// scores each perturbed network with `accuracy_of(point, draw, network)`
+/// ([`incremental`], [`from_scratch`], or any other) and averages over each
+/// point's draws. Draws are seeded by the unit's seed and the point
 /// ([`SweepPoint::draw_seed`]), so a point's result does not depend on the
-/// other points. Uses the incremental
-/// [`SweepEvaluator`]; the accuracies equal [`evaluate_sweep_plain`]'s.
-pub fn evaluate_sweep(net: &WeightStack, eval: &Evaluator<'_>, points: &[SweepPoint], seed: u64) -> Vec<PointResult> {
-    evaluate_sweep_on(&mut SweepEvaluator::new(eval.clone()), net, points, seed)
-}
-
-/// As [`evaluate_sweep`], on a given [`SweepEvaluator`] (whose statistics
-/// then tell how the networks were evaluated).
-pub fn evaluate_sweep_on(
-    sweep: &mut SweepEvaluator<'_>,
-    net: &WeightStack,
-    points: &[SweepPoint],
-    seed: u64,
-) -> Vec<PointResult> {
-    evaluate_sweep_with(net, points, seed, |point, draw, perturbed| {
-        sweep.accuracy(perturbed, &point.lineage(draw))
-    })
-}
-
-/// As [`evaluate_sweep`], evaluating every perturbed network from scratch
-/// with [`Evaluator::accuracy`]: the reference the fast path is tested and
-/// benchmarked against.
-pub fn evaluate_sweep_plain(
-    net: &WeightStack,
-    eval: &Evaluator<'_>,
-    points: &[SweepPoint],
-    seed: u64,
-) -> Vec<PointResult> {
-    evaluate_sweep_with(net, points, seed, |_, _, perturbed| eval.accuracy(perturbed))
-}
-
-/// As [`evaluate_sweep`], with any evaluation: `accuracy_of(point, draw,
-/// perturbed network)`. Draws every point's perturbations (once for the
-/// variants of a level that share them) and averages over each point's draws.
-pub fn evaluate_sweep_with(
+/// other points.
+pub fn evaluate_points(
     net: &WeightStack,
     points: &[SweepPoint],
     seed: u64,

@@ -194,39 +194,13 @@ impl<'a> SweepEvaluator<'a> {
     }
 }
 
-/// `h += x * d`, elementwise (a product, then a sum).
-fn add_scaled(h: &mut [f64], x: &[f64], d: f64) {
-    #[cfg(target_arch = "x86_64")]
-    {
-        if std::arch::is_x86_feature_detected!("avx512f") {
-            // SAFETY: the CPU has AVX-512F, checked just above.
-            return unsafe { add_scaled_avx512(h, x, d) };
-        }
-        if std::arch::is_x86_feature_detected!("avx2") {
-            // SAFETY: the CPU has AVX2, checked just above.
-            return unsafe { add_scaled_avx2(h, x, d) };
+crate::simd_kernel! {
+    /// `h += x * d`, elementwise (a product, then a sum).
+    fn add_scaled(h: &mut [f64], x: &[f64], d: f64) {
+        for (h, x) in h.iter_mut().zip(x) {
+            *h += *x * d;
         }
     }
-    add_scaled_plain(h, x, d);
-}
-
-#[inline(always)]
-fn add_scaled_plain(h: &mut [f64], x: &[f64], d: f64) {
-    for (h, x) in h.iter_mut().zip(x) {
-        *h += *x * d;
-    }
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f")]
-fn add_scaled_avx512(h: &mut [f64], x: &[f64], d: f64) {
-    add_scaled_plain(h, x, d);
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-fn add_scaled_avx2(h: &mut [f64], x: &[f64], d: f64) {
-    add_scaled_plain(h, x, d);
 }
 
 /// Indices of the entries of `layer` (weights, then biases after them) that

@@ -1,12 +1,12 @@
-//! The probe registry: where names in experiment files become perturbations.
+//! Probe kinds and the registry: what a name in an experiment file means.
 //!
-//! [`Registry::builtin`] holds the five probes of mlprobe. Any crate, inside
-//! the workspace or not, adds its own with [`Registry::register`] and runs
-//! experiment files that name it through [`crate::Experiment::load_with`]:
+//! Every probe crate declares its own [`ProbeKind`] (its name, version,
+//! strategies, level, nesting and how to build its perturbation), and any
+//! crate, inside the workspace or not, may declare more. A [`Registry`]
+//! holds the kinds an experiment file may name:
 //!
 //! ```
-//! use mlprobe_runner::{ProbeKind, Registry};
-//! use mlprobe_graph::{Perturbation, ProbeRng, WeightStack};
+//! use mlprobe_graph::{Perturbation, ProbeKind, ProbeRng, Registry, WeightStack};
 //!
 //! /// Multiplies every weight and bias by a factor.
 //! struct Scale(f32);
@@ -17,23 +17,17 @@
 //!     fn is_deterministic(&self) -> bool { true }
 //! }
 //!
-//! let mut registry = Registry::builtin();
+//! let mut registry = Registry::empty();
 //! registry.register(ProbeKind::new("scale", 1, |_, level| Ok(Scale(level as f32))).with_level("factor"))?;
 //! assert!(registry.get("scale").is_some_and(|k| k.takes_level()));
-//! # Ok::<(), mlprobe_runner::RegistryError>(())
+//! # Ok::<(), mlprobe_graph::RegistryError>(())
 //! ```
 
 use std::fmt::Display;
 use std::sync::Arc;
 
-use mlprobe_binarize::Binarize;
-use mlprobe_flip::FlipParams;
-use mlprobe_graph::{Perturbation, Selection};
-use mlprobe_noise::{NoiseKind, NoiseParams};
-use mlprobe_prune::PruneParams;
-use mlprobe_randomize::{NullModel, RandomizeParams};
-
-use crate::errors::RegistryError;
+use crate::named::is_plain_name;
+use crate::perturb::Perturbation;
 
 /// Why a probe kind could not build a perturbation (e.g. a level out of
 /// range); its message is shown with the key of the experiment file.
@@ -168,7 +162,18 @@ impl ProbeKind {
     }
 }
 
-/// The probes an experiment file can name.
+/// Why a probe kind could not be registered.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RegistryError {
+    /// A probe of that name is registered already.
+    #[error("a probe named `{0}` is registered already")]
+    Duplicate(String),
+    /// Probe names are letters, digits, `-` and `_`, and not `none`.
+    #[error("`{0}` is not a valid probe name: use letters, digits, '-' or '_' (and not `none`)")]
+    InvalidName(String),
+}
+
+/// The probes an experiment file can name, in the order registered.
 #[derive(Debug, Clone, Default)]
 pub struct Registry {
     kinds: Vec<ProbeKind>,
@@ -180,45 +185,19 @@ impl Registry {
         Self::default()
     }
 
-    /// The probes of mlprobe: `binarize`, `prune`, `noise`, `flip`, `randomize`.
-    pub fn builtin() -> Self {
-        let kinds = vec![
-            ProbeKind::new("binarize", mlprobe_binarize::VERSION, |_, _| Ok(Binarize::SIGN)).binarizing(),
-            ProbeKind::new("prune", mlprobe_prune::VERSION, |s, level| {
-                Ok(PruneParams::new(level, s.parse()?).check()?)
-            })
-            .with_strategies(Selection::ALL)
-            .with_level("fraction of weights removed")
-            .nested(),
-            ProbeKind::new("noise", mlprobe_noise::VERSION, |s, level| {
-                Ok(NoiseParams::new(s.parse::<NoiseKind>()?, level).check()?)
-            })
-            .with_strategies(NoiseKind::ALL)
-            .with_level("noise level"),
-            ProbeKind::new("flip", mlprobe_flip::VERSION, |s, level| {
-                Ok(FlipParams::new(level, s.parse()?).check()?)
-            })
-            .with_strategies(Selection::ALL)
-            .with_level("fraction of signs flipped")
-            .nested(),
-            ProbeKind::new("randomize", mlprobe_randomize::VERSION, |s, _| {
-                Ok(RandomizeParams::new(s.parse::<NullModel>()?).check()?)
-            })
-            .with_strategies(NullModel::ALL),
-        ];
-        Self { kinds }
+    /// These probes, in this order.
+    pub fn of(kinds: impl IntoIterator<Item = ProbeKind>) -> Result<Self, RegistryError> {
+        let mut registry = Self::empty();
+        for kind in kinds {
+            registry.register(kind)?;
+        }
+        Ok(registry)
     }
 
     /// Adds a probe. Its name must be new, and made of letters, digits,
     /// `-` and `_` (`+` joins the stages of a composition in outputs).
     pub fn register(&mut self, kind: ProbeKind) -> Result<&mut Self, RegistryError> {
-        let valid = !kind.name.is_empty()
-            && kind.name != "none"
-            && kind
-                .name
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
-        if !valid {
+        if !is_plain_name(&kind.name) || kind.name == "none" {
             return Err(RegistryError::InvalidName(kind.name));
         }
         if self.get(&kind.name).is_some() {
@@ -242,30 +221,18 @@ impl Registry {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn builtin_strategies_come_from_the_crates_enums() {
-        let r = Registry::builtin();
-        let names: Vec<&str> = r.kinds().iter().map(|k| k.name()).collect();
-        assert_eq!(names, ["binarize", "prune", "noise", "flip", "randomize"]);
-        assert_eq!(r.get("prune").unwrap().strategies(), ["smallest", "random", "largest"]);
-        assert_eq!(r.get("randomize").unwrap().strategies().len(), 7);
-        assert!(r.get("flip").unwrap().is_nested());
-        assert!(!r.get("randomize").unwrap().takes_level());
-        let err = r.get("prune").unwrap().build("smallest", 1.5).err().unwrap();
-        assert!(err.to_string().contains("prune fraction 1.5"), "{err}");
-        let err = r.get("noise").unwrap().build("pink", 0.1).err().unwrap();
-        assert!(err.to_string().contains("unknown noise kind `pink`"), "{err}");
-    }
+    use crate::Identity;
 
     #[test]
     fn names_are_checked_and_unique() {
-        let mut r = Registry::builtin();
-        let kind = |name: &str| ProbeKind::new(name, 1, |_, _| Ok(Binarize::SIGN));
+        let kind = |name: &str| ProbeKind::new(name, 1, |_, _| Ok(Identity));
+        let mut r = Registry::of([kind("prune")]).unwrap();
         assert!(matches!(r.register(kind("prune")), Err(RegistryError::Duplicate(_))));
         assert!(matches!(r.register(kind("a+b")), Err(RegistryError::InvalidName(_))));
         assert!(matches!(r.register(kind("none")), Err(RegistryError::InvalidName(_))));
+        assert!(matches!(r.register(kind("")), Err(RegistryError::InvalidName(_))));
         r.register(kind("sign2")).unwrap();
         assert_eq!(r.get("sign2").unwrap().identity(), "sign2@1");
+        assert_eq!(r.kinds().len(), 2);
     }
 }

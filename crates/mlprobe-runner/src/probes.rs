@@ -30,8 +30,8 @@ use mlprobe_graph::{Chain, LayerRef, OnLayers, Perturbation, ProbeRng, WeightSta
 use serde::Deserialize;
 
 use crate::errors::InvalidKey;
-use crate::registry::{ProbeKind, Registry};
 use crate::seed::derive_seed;
+use mlprobe_graph::{ProbeKind, Registry};
 
 /// Most levels one grid may have.
 pub const MAX_GRID_POINTS: usize = 100_000;
@@ -562,7 +562,7 @@ mod tests {
     }
 
     fn expand(spec: &ProbeSpec, quick: bool) -> Vec<SweepPoint> {
-        spec.points(&Registry::builtin(), quick).unwrap()
+        spec.points(&crate::builtin_probes(), quick).unwrap()
     }
 
     #[test]
@@ -678,7 +678,7 @@ mod tests {
             ),
         ];
         for (text, key, expected) in cases {
-            let err = spec(text).check(&Registry::builtin()).unwrap_err();
+            let err = spec(text).check(&crate::builtin_probes()).unwrap_err();
             assert_eq!(err.key, key, "{text}");
             assert!(err.to_string().contains(expected), "{text}: {err}");
         }

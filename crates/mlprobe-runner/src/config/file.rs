@@ -1,0 +1,169 @@
+//! Experiment files as written: one serde type per TOML table, unchecked
+//! (see [`super::check`] for the checks).
+
+use std::path::PathBuf;
+
+use serde::Deserialize;
+
+use super::arms::Sweepable;
+use crate::evaluation::{Biases, EvalActivation};
+use crate::probes::ProbeSpec;
+
+/// The `[training]` table: the core crate's parameters, every key required;
+/// a list of values sweeps a key.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrainingSection {
+    /// Hidden layer sizes.
+    pub hidden: Sweepable<Vec<usize>>,
+    /// Hidden activation.
+    pub activation: Sweepable<mlprobe_graph::Activation>,
+    /// Epochs (the cosine schedule spans them).
+    pub epochs: Sweepable<usize>,
+    /// Mini-batch size.
+    pub batch_size: Sweepable<usize>,
+    /// Initial learning rate.
+    pub learning_rate: Sweepable<f64>,
+}
+
+/// A task's own values of `[training]` keys (`training = { ... }` in a task).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrainingOverride {
+    /// Hidden layer sizes.
+    pub hidden: Option<Vec<usize>>,
+    /// Hidden activation.
+    pub activation: Option<mlprobe_graph::Activation>,
+    /// Epochs.
+    pub epochs: Option<usize>,
+    /// Mini-batch size.
+    pub batch_size: Option<usize>,
+    /// Initial learning rate.
+    pub learning_rate: Option<f64>,
+}
+
+/// The `[evaluation]` table (see [`crate::evaluation`]); a list of values sweeps a key.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EvaluationSection {
+    /// `trained` or `fresh` biases.
+    #[serde(default = "trained_biases")]
+    pub biases: Sweepable<Biases>,
+    /// `trained` or an activation.
+    #[serde(default = "trained_activation")]
+    pub activation: Sweepable<EvalActivation>,
+}
+
+fn trained_biases() -> Sweepable<Biases> {
+    Sweepable::One(Biases::Trained)
+}
+
+fn trained_activation() -> Sweepable<EvalActivation> {
+    Sweepable::One(EvalActivation::Trained)
+}
+
+/// The `[runs]` table.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RunsSection {
+    /// Seeds per task.
+    pub seeds: usize,
+    /// Seeds per task with `--quick`.
+    pub quick_seeds: usize,
+    /// First seed; seeds are `first_seed, first_seed + 1, ...`.
+    #[serde(default)]
+    pub first_seed: u64,
+    /// A run whose full-precision test accuracy (%) is below this failed.
+    #[serde(default = "default_failed_below")]
+    pub failed_below: f64,
+}
+
+fn default_failed_below() -> f64 {
+    70.0
+}
+
+/// One `[[tasks]]` entry.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TaskSection {
+    /// `easy`, `hard` or another label (letters, digits, `-`, `_`).
+    pub label: String,
+    /// An embedded dataset's name, or the name given to `data_dir`.
+    pub dataset: String,
+    /// A folder with the four standard IDX files (plain or gzip).
+    pub data_dir: Option<PathBuf>,
+    /// The classes, relabelled 0..k-1 in this order (unused for synthetic tasks).
+    #[serde(default)]
+    pub classes: Vec<u8>,
+    /// Expand `classes` into every unordered pair, labelled `<label>-<a>-<b>`.
+    #[serde(default)]
+    pub pairs: bool,
+    /// A synthetic two-Gaussian task family instead of a dataset, one task
+    /// per separation, labelled `<label>-<separation>`.
+    pub synthetic: Option<SyntheticSection>,
+    /// This task's own values of `[training]` keys.
+    pub training: Option<TrainingOverride>,
+}
+
+/// `synthetic = { separations = [...], ... }` of a task entry.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SyntheticSection {
+    /// Distances between the class means, in standard deviations (the difficulty knob).
+    pub separations: Vec<f64>,
+    /// Standard deviation of every coordinate (default 0.5).
+    pub sigma: Option<f64>,
+    /// Input dimension (default 784).
+    pub dim: Option<usize>,
+    /// Training examples (default 1600).
+    pub n_train: Option<usize>,
+    /// Test examples (default 400).
+    pub n_test: Option<usize>,
+    /// Seed of the data (default 0): the same data for every training seed.
+    pub seed: Option<u64>,
+}
+
+/// The `[map]` table: make this experiment a complexity map of class pairs.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MapSection {
+    /// Reflect accuracies below 50 % to 100 - accuracy, as the paper's map does.
+    #[serde(default)]
+    pub reflect_below_chance: bool,
+    /// Random image pairs per cell of the SSIM distance matrix.
+    #[serde(default = "default_ssim_pairs")]
+    pub ssim_pairs: usize,
+    /// Seed of the SSIM pair sampling.
+    #[serde(default)]
+    pub ssim_seed: u64,
+}
+
+fn default_ssim_pairs() -> usize {
+    10_000
+}
+
+/// An experiment file as written (unchecked).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExperimentFile {
+    /// One line on what the experiment shows.
+    #[serde(default)]
+    pub description: String,
+    /// Skipped, with a message, where a task's `data_dir` is absent
+    /// (an experiment on data not every machine has).
+    #[serde(default)]
+    pub optional: bool,
+    /// Training parameters.
+    pub training: TrainingSection,
+    /// How perturbed networks are evaluated (default: trained biases and activation).
+    pub evaluation: Option<EvaluationSection>,
+    /// Seeds and the failure threshold.
+    pub runs: RunsSection,
+    /// The tasks, each trained over every seed.
+    pub tasks: Vec<TaskSection>,
+    /// The probes evaluated on every trained model.
+    #[serde(default)]
+    pub probes: Vec<ProbeSpec>,
+    /// Present for a complexity map of class pairs.
+    pub map: Option<MapSection>,
+}
