@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use mlprobe_e2e::{options, report_context, tiny_all_probes};
-use mlprobe_report::{CLAIMS, write_report};
+use mlprobe_report::write_report;
 use mlprobe_runner::{CSV_HEADER, run_experiment};
 
 fn read(path: &Path) -> Vec<u8> {
@@ -72,7 +72,7 @@ fn tiny_reproduction_writes_csv_figures_and_report_and_resumes() {
 
     // REPORT.md names every claim and embeds every figure.
     let md = String::from_utf8(read(&report)).unwrap();
-    for claim in CLAIMS {
+    for claim in mlprobe_report::claims::ALL.iter().map(|c| c.text()) {
         assert!(md.contains(claim), "missing claim: {claim}");
     }
     for (name, _) in &pngs {
@@ -124,7 +124,7 @@ strategies = ["B"]
     // Resonance: measured for the noise that was run, with its numbers.
     assert_ne!(claim(3).verdict, Verdict::NotMeasured, "{:?}", claim(3));
     assert!(
-        claim(3).measured.contains("uniform noise: median gain"),
+        claim(3).measured.contains("uniform noise;") && claim(3).measured.contains("largest median gain"),
         "{}",
         claim(3).measured
     );
@@ -133,8 +133,15 @@ strategies = ["B"]
     for i in [1, 2, 4] {
         assert_eq!(claim(i).verdict, Verdict::NotMeasured, "{:?}", claim(i));
     }
-    // Every verdict shows numbers or says what it needs.
+    // Every verdict shows numbers or says what it needs; measured claims
+    // show the numbers behind them in a table.
     for c in &report.claims {
         assert!(c.measured.len() > 20 && !c.measured.contains("()"), "{c:?}");
+        assert_eq!(c.details.is_empty(), c.verdict == Verdict::NotMeasured, "{c:?}");
     }
+    let md = std::fs::read_to_string(&report.path).unwrap();
+    assert!(
+        md.contains("### Claim 4: "),
+        "the resonance claim's numbers have their table"
+    );
 }

@@ -33,8 +33,11 @@ pub use mlprobe_graph::prelude::*;
 /// stored results of older versions are computed again.
 pub const VERSION: u32 = 1;
 
+/// The probe's name in experiment files and in the `probe` column.
+pub const NAME: &str = "binarize";
+
 /// The probe as experiment files name it: `binarize`, no strategy and no
 /// level; its rows are signed.
 pub fn kind() -> ProbeKind {
-    ProbeKind::new("binarize", VERSION, |_, _| Ok(Binarize::SIGN)).binarizing()
+    ProbeKind::new(NAME, VERSION, |_, _| Ok(Binarize::SIGN)).binarizing()
 }

@@ -32,12 +32,17 @@ pub use mlprobe_graph::prelude::*;
 /// so that stored results of older versions are computed again.
 pub const VERSION: u32 = 1;
 
+/// The probe's name in experiment files and in the `probe` column.
+pub const NAME: &str = "flip";
+
 /// The probe as experiment files name it: `flip`, strategies `smallest`,
 /// `random`, `largest`, the level a fraction; nested across levels.
 pub fn kind() -> ProbeKind {
-    ProbeKind::new("flip", VERSION, |s, level| {
-        Ok(FlipParams::new(level, s.parse()?).check()?)
-    })
+    ProbeKind::new(
+        NAME,
+        VERSION,
+        |s, level| Ok(FlipParams::new(level, s.parse()?).check()?),
+    )
     .with_strategies(Selection::ALL)
     .with_level("fraction of signs flipped")
     .nested()

@@ -49,7 +49,7 @@ macro_rules! named_enum {
             pub const ALL: [$name; [$($text),+].len()] = [$($name::$variant),+];
 
             /// The name used in configuration files and outputs.
-            pub fn name(self) -> &'static str {
+            pub const fn name(self) -> &'static str {
                 match self {
                     $($name::$variant => $text,)+
                 }

@@ -38,10 +38,13 @@ pub use mlprobe_graph::prelude::*;
 /// so that stored results of older versions are computed again.
 pub const VERSION: u32 = 1;
 
+/// The probe's name in experiment files and in the `probe` column.
+pub const NAME: &str = "noise";
+
 /// The probe as experiment files name it: `noise`, one strategy per
 /// [`NoiseKind`], the level the noise's scale.
 pub fn kind() -> ProbeKind {
-    ProbeKind::new("noise", VERSION, |s, level| {
+    ProbeKind::new(NAME, VERSION, |s, level| {
         Ok(NoiseParams::new(s.parse::<NoiseKind>()?, level).check()?)
     })
     .with_strategies(NoiseKind::ALL)

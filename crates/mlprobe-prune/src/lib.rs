@@ -60,10 +60,13 @@ pub use mlprobe_graph::prelude::*;
 /// so that stored results of older versions are computed again.
 pub const VERSION: u32 = 1;
 
+/// The probe's name in experiment files and in the `probe` column.
+pub const NAME: &str = "prune";
+
 /// The probe as experiment files name it: `prune`, strategies `smallest`,
 /// `random`, `largest`, the level a fraction; nested across levels.
 pub fn kind() -> ProbeKind {
-    ProbeKind::new("prune", VERSION, |s, level| {
+    ProbeKind::new(NAME, VERSION, |s, level| {
         Ok(PruneParams::new(level, s.parse()?).check()?)
     })
     .with_strategies(Selection::ALL)

@@ -41,10 +41,13 @@ pub use mlprobe_graph::prelude::*;
 /// so that stored results of older versions are computed again.
 pub const VERSION: u32 = 1;
 
+/// The probe's name in experiment files and in the `probe` column.
+pub const NAME: &str = "randomize";
+
 /// The probe as experiment files name it: `randomize`, one strategy per
 /// [`NullModel`] (A-G), no level.
 pub fn kind() -> ProbeKind {
-    ProbeKind::new("randomize", VERSION, |s, _| {
+    ProbeKind::new(NAME, VERSION, |s, _| {
         Ok(RandomizeParams::new(s.parse::<NullModel>()?).check()?)
     })
     .with_strategies(NullModel::ALL)

@@ -376,6 +376,46 @@ pub struct Heatmap<'a> {
     pub diagonal: bool,
     /// Decimals printed in the cells.
     pub decimals: usize,
+    /// What the rows and columns are (both axes), e.g. `mnist class`.
+    pub axis: String,
+    /// What the colours measure, beside the colour bar.
+    pub legend: String,
+}
+
+/// The colour of a heat-map cell at `t` in `[0, 1]` (light to dark red).
+fn heat(t: f64) -> RGBColor {
+    RGBColor(255, (245.0 - 170.0 * t) as u8, (235.0 - 200.0 * t) as u8)
+}
+
+/// Width of a heat-map's colour bar strip (pixels).
+const COLOUR_BAR_WIDTH: u32 = 110;
+
+/// A vertical colour bar from `lo` to `hi` labelled `legend`.
+fn colour_bar<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, lo: f64, hi: f64, legend: &str) -> Drawn {
+    let e = text::<DrawingAreaErrorKind<DB::ErrorType>>;
+    let span = if hi > lo { hi - lo } else { 1.0 };
+    let mut bar = ChartBuilder::on(area)
+        .margin_top(50)
+        .margin_bottom(50)
+        .margin_right(8)
+        .y_label_area_size(48)
+        .build_cartesian_2d(0f64..1f64, lo..lo + span)
+        .map_err(e)?;
+    bar.configure_mesh()
+        .disable_mesh()
+        .disable_x_axis()
+        .y_labels(6)
+        .y_desc(legend)
+        .label_style(("sans-serif", 13))
+        .draw()
+        .map_err(e)?;
+    const STEPS: usize = 64;
+    bar.draw_series((0..STEPS).map(|i| {
+        let (a, b) = (i as f64 / STEPS as f64, (i + 1) as f64 / STEPS as f64);
+        Rectangle::new([(0.0, lo + a * span), (1.0, lo + b * span)], heat(a).filled())
+    }))
+    .map_err(e)?;
+    Ok(())
 }
 
 fn draw_heatmap<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, h: &Heatmap<'_>) -> Drawn {
@@ -391,11 +431,15 @@ fn draw_heatmap<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, h: &Heatmap<'
         .iter()
         .fold((f64::MAX, f64::MIN), |(a, b), c| (a.min(c.2), b.max(c.2)));
     let span = if hi > lo { hi - lo } else { 1.0 };
-    let mut chart = ChartBuilder::on(root)
+    let (main, strip) = root.split_horizontally(root.dim_in_pixel().0.saturating_sub(COLOUR_BAR_WIDTH));
+    if !cells.is_empty() {
+        colour_bar(&strip, lo, hi, &h.legend)?;
+    }
+    let mut chart = ChartBuilder::on(&main)
         .caption(&h.title, ("sans-serif", 20))
         .margin(14)
-        .x_label_area_size(36)
-        .y_label_area_size(36)
+        .x_label_area_size(48)
+        .y_label_area_size(52)
         .build_cartesian_2d(-0.5f64..n as f64 - 0.5, n as f64 - 0.5..-0.5f64)
         .map_err(e)?;
     let labels = h.labels.clone();
@@ -414,16 +458,16 @@ fn draw_heatmap<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, h: &Heatmap<'
         .y_labels(n + 1)
         .x_label_formatter(&name)
         .y_label_formatter(&name)
+        .x_desc(&h.axis)
+        .y_desc(&h.axis)
         .label_style(("sans-serif", 16))
         .draw()
         .map_err(e)?;
     chart
         .draw_series(cells.iter().map(|&(r, c, v)| {
-            let t = (v - lo) / span;
-            let colour = RGBColor(255, (245.0 - 170.0 * t) as u8, (235.0 - 200.0 * t) as u8);
             Rectangle::new(
                 [(c as f64 - 0.5, r as f64 - 0.5), (c as f64 + 0.5, r as f64 + 0.5)],
-                colour.filled(),
+                heat((v - lo) / span).filled(),
             )
         }))
         .map_err(e)?;

@@ -1,0 +1,188 @@
+//! The set-up section: the command, versions, data, model and training as
+//! the experiments configured them, and one line per experiment.
+
+use mlprobe_core::TrainParams;
+use mlprobe_runner::{Experiment, ExperimentRun};
+
+use crate::claims::Input;
+use crate::markdown::{Markdown, Table};
+
+/// The burn release mlprobe is built on (pinned in the workspace manifest).
+pub const BURN_VERSION: &str = "0.22.1";
+
+/// Failed tasks named in an experiment's row, at most; the rest are counted.
+const MAX_NAMED_FAILURES: usize = 4;
+
+/// Facts about the invocation, for the set-up section.
+#[derive(Debug, Clone)]
+pub struct Context {
+    /// The command that was run.
+    pub command: String,
+    /// Worker threads.
+    pub threads: usize,
+    /// `rustc --version`, if known.
+    pub rustc: String,
+    /// Wall time of all experiments.
+    pub wall: std::time::Duration,
+}
+
+/// Every distinct value of `value` over the runs' tasks, in order, joined by ` / `.
+fn distinct<'a>(
+    tasks: impl IntoIterator<Item = &'a mlprobe_runner::TaskSpec>,
+    value: impl Fn(&TrainParams) -> String,
+) -> String {
+    let mut values: Vec<String> = Vec::new();
+    for t in tasks {
+        let v = value(t.training.params());
+        if !values.contains(&v) {
+            values.push(v);
+        }
+    }
+    values.join(" / ")
+}
+
+/// The network sizes of an experiment's tasks, e.g. `784-64-2`.
+fn networks(exp: &Experiment, run: &ExperimentRun) -> String {
+    let mut values: Vec<String> = Vec::new();
+    for (t, spec) in exp.tasks.iter().enumerate() {
+        let inputs = run.units.iter().find(|u| u.task == t).map_or(0, |u| u.inputs);
+        let v = (spec.training.sizes(inputs, spec.classes.len()).iter())
+            .map(|s| s.to_string())
+            .collect::<Vec<_>>()
+            .join("-");
+        if !values.contains(&v) {
+            values.push(v);
+        }
+    }
+    values.join(" / ")
+}
+
+/// `N of M trained`, naming the tasks with failed runs (the arms of a
+/// swept task counted together).
+fn trained(run: &ExperimentRun) -> String {
+    let mut tasks: Vec<(String, usize, usize)> = Vec::new();
+    for (d, by_label) in &run.summary.results {
+        for (label, t) in by_label {
+            // A swept task's label is `<label> <key>=<value>...`.
+            let name = format!("{d} {}", label.split(' ').next().unwrap_or(label));
+            match tasks.iter_mut().find(|(n, _, _)| *n == name) {
+                Some(entry) => {
+                    entry.1 += t.trained;
+                    entry.2 += t.failed;
+                }
+                None => tasks.push((name, t.trained, t.failed)),
+            }
+        }
+    }
+    let (trained, failed): (usize, usize) = tasks.iter().fold((0, 0), |(a, b), t| (a + t.1, b + t.2));
+    let arms: usize = run.summary.results.values().map(|m| m.len()).sum();
+    let count = match (tasks.len(), arms) {
+        (1, 1) => format!("{trained} of {} runs trained", trained + failed),
+        (n, a) if a > n => format!(
+            "{n} tasks x {} arms: {trained} of {} runs trained",
+            a / n.max(1),
+            trained + failed
+        ),
+        (n, _) => format!("{n} tasks: {trained} of {} runs trained", trained + failed),
+    };
+    let failing: Vec<String> = (tasks.iter())
+        .filter(|t| t.2 > 0)
+        .map(|(name, t, f)| format!("{name} {f} of {}", t + f))
+        .collect();
+    match failing.len() {
+        0 => count,
+        n if n <= MAX_NAMED_FAILURES => format!("{count}; failed: {}", failing.join(", ")),
+        n => format!(
+            "{count}; failed: {} and {} more tasks",
+            failing[..MAX_NAMED_FAILURES].join(", "),
+            n - MAX_NAMED_FAILURES
+        ),
+    }
+}
+
+/// Writes the set-up section.
+pub(crate) fn write(inputs: &[Input<'_>], ctx: &Context, md: &mut Markdown) {
+    md.heading(2, "Set-up");
+    md.item(&format!(
+        "Command: `{}`; {} worker threads; wall time {:.1} s.",
+        ctx.command,
+        ctx.threads,
+        ctx.wall.as_secs_f64()
+    ));
+    md.item(&format!(
+        "Versions: mlprobe {}, burn {BURN_VERSION} (CPU, ndarray backend), {}.",
+        env!("CARGO_PKG_VERSION"),
+        ctx.rustc
+    ));
+    match inputs.iter().find_map(|(e, _)| e.model.as_ref()) {
+        None => {
+            let tasks = || inputs.iter().flat_map(|(e, _)| e.tasks.iter());
+            md.item("Data: unless a task names a `data_dir`, the embedded 10,000-image subsets of MNIST and Fashion-MNIST (7,996 training and 2,004 test images, 80/20 per class), so a class pair has about 1,650 training and 400 test images.");
+            md.item(&format!(
+                "Model and training, as the experiments configure them: MLP {} with {} hidden activations, PyTorch-style initialisation, Adam (learning rate {}, cosine annealing per epoch), batch {}, NLL on log-softmax; trained biases and the training activation kept in every probe unless an experiment's `[evaluation]` says otherwise. A run whose full-precision test accuracy is below its experiment's threshold ({} %) counts as failed and is left out of every statistic.",
+                {
+                    let mut all: Vec<String> = Vec::new();
+                    for n in inputs.iter().flat_map(|(e, r)| networks(e, r).split(" / ").map(str::to_string).collect::<Vec<_>>()) {
+                        if !all.contains(&n) {
+                            all.push(n);
+                        }
+                    }
+                    all.join(" / ")
+                },
+                distinct(tasks(), |p| p.activation.to_string()),
+                distinct(tasks(), |p| p.learning_rate.to_string()),
+                distinct(tasks(), |p| p.batch_size.to_string()),
+                distinct(tasks(), |p| p.failed_below.to_string()),
+            ));
+        }
+        Some(model) => {
+            let (exp, run) = inputs[0];
+            let task = &exp.tasks[0];
+            let sizes: Vec<String> = model.weights.sizes().iter().map(|n| n.to_string()).collect();
+            md.item(&format!(
+                "Model: `{}`, trained elsewhere: an MLP {} with {} activations, probed as given (its own accuracy is the row `none`; nothing is trained, no run counts as failed).",
+                model.path.display(),
+                sizes.join("-"),
+                model.weights.activation
+            ));
+            for note in &model.notes {
+                md.raw(&format!("  - read: {note}\n"));
+            }
+            md.item(&format!(
+                "Data: the test split of {} (classes {}, in the model's label order), {} images; random draws seeded by seed {}.",
+                task.dataset,
+                task.classes_label(),
+                run.units.first().map_or(0, |u| u.test_images),
+                exp.first_seed
+            ));
+        }
+    }
+    md.raw("\n");
+    let mut table = Table::new([
+        "experiment",
+        "network",
+        "activation",
+        "epochs",
+        "seeds per task",
+        "sweep points per model",
+        "runs",
+        "wall time",
+    ]);
+    for (exp, run) in inputs {
+        table.row([
+            exp.name.clone(),
+            networks(exp, run),
+            distinct(&exp.tasks, |p| p.activation.to_string()),
+            if exp.model.is_some() {
+                "given".to_string()
+            } else {
+                distinct(&exp.tasks, |p| p.epochs.to_string())
+            },
+            run.summary.seeds.len().to_string(),
+            run.units.first().map_or(0, |u| u.rows.len() - 1).to_string(),
+            trained(run),
+            format!("{:.1} s", run.wall.as_secs_f64()),
+        ]);
+    }
+    md.table(&table);
+}
