@@ -8,15 +8,17 @@
 //! - `cargo xtask bench`: time training and the probe sweeps (straightforward
 //!   against fast evaluation) and `reproduce --quick` end to end.
 //!
-//! `cargo test` also runs the tidy checks of the repository (`tidy.rs`).
+//! `runs.rs` runs experiments one after the other and reports them, for
+//! `reproduce` and `probe` alike. `cargo test` also runs the tidy checks of
+//! the repository (`tidy.rs`).
 
 mod bench;
 mod experiments;
 mod flags;
 mod plan;
 mod probe;
-mod report;
 mod reproduce;
+mod runs;
 #[cfg(test)]
 mod tidy;
 
@@ -24,6 +26,11 @@ use clap::Parser;
 
 fn main() -> std::process::ExitCode {
     let flags = flags::Xtask::parse();
+    // A kernel variant forced by name must exist here, before any work.
+    if let Err(e) = mlprobe_graph::simd::from_env() {
+        eprintln!("error: {e}");
+        return std::process::ExitCode::FAILURE;
+    }
     let result = match flags.command {
         flags::Command::Reproduce(r) => reproduce::run(r),
         flags::Command::Probe(p) => probe::run(p),

@@ -14,8 +14,8 @@ use mlprobe_tasks::{Dataset, Task};
 
 use crate::experiments::{experiments_dir, resolve};
 use crate::flags::Probe;
-use crate::report;
 use crate::reproduce::set_threads;
+use crate::runs;
 
 /// The experiments whose probes run by default: those of the paper's figures.
 const FIGURE_EXPERIMENTS: [&str; 5] = ["binarization", "pruning", "noise", "flip", "randomization"];
@@ -156,5 +156,5 @@ pub fn run(flags: Probe) -> anyhow::Result<()> {
         seeds: None,
         progress: true,
     };
-    report::run_all(&experiments, &opts)
+    runs::run_all(&experiments, &opts)
 }

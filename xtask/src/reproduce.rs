@@ -9,7 +9,7 @@ use mlprobe_runner::{Experiment, RunOptions, Shard, UnitId, UnitRef, partition, 
 
 use crate::experiments::{experiments_dir, resolve};
 use crate::flags::Reproduce;
-use crate::{plan, report};
+use crate::{plan, runs};
 
 /// Runs the command.
 pub fn run(flags: Reproduce) -> anyhow::Result<()> {
@@ -46,7 +46,7 @@ pub fn run(flags: Reproduce) -> anyhow::Result<()> {
     }
     match flags.shard {
         Some(shard) => run_shard(&experiments, &opts, shard),
-        None => report::run_all(&experiments, &opts),
+        None => runs::run_all(&experiments, &opts),
     }
 }
 

@@ -56,7 +56,7 @@ fn is_path_char(c: char) -> bool {
 }
 
 /// Repository paths a text mentions: tokens starting with a top-level folder
-/// (`docs/methods.md`, `crates/mlprobe-runner/src/registry.rs`), without
+/// (`docs/methods.md`, `crates/mlprobe-runner/src/builtin.rs`), without
 /// placeholders (`crates/mlprobe-<name>/`) or globs.
 fn mentioned_paths(text: &str) -> Vec<String> {
     const TOP: [&str; 6] = ["docs/", "crates/", "experiments/", "xtask/", "tests/", ".ci/"];
@@ -276,34 +276,77 @@ fn code_of(text: &str) -> String {
         .join("\n")
 }
 
-/// Module `m` of a crate uses module `n` when its code names `crate::n`.
-fn module_graph(src: &Path) -> BTreeMap<String, BTreeSet<String>> {
-    let files: Vec<PathBuf> = std::fs::read_dir(src)
+/// The Rust files of a module: its file, or every file below its folder.
+fn module_files(path: &Path) -> Vec<PathBuf> {
+    if path.is_file() {
+        return vec![path.to_path_buf()];
+    }
+    let mut files: Vec<PathBuf> = std::fs::read_dir(path)
         .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect())
         .unwrap_or_default();
-    let modules: BTreeSet<String> = files
+    files.sort();
+    files
         .iter()
-        .filter(|p| p.extension().is_some_and(|e| e == "rs"))
-        .filter_map(|p| p.file_stem().map(|s| s.to_string_lossy().into_owned()))
-        .filter(|m| m != "lib" && m != "main")
-        .collect();
+        .flat_map(|f| module_files(f))
+        .filter(|f| f.extension().is_some_and(|e| e == "rs"))
+        .collect()
+}
+
+/// The names of the items `lib.rs` defines itself (not re-exports).
+fn lib_items(lib: &str) -> BTreeSet<String> {
+    let keywords = ["fn ", "struct ", "enum ", "const ", "static ", "type ", "trait "];
+    lib.lines()
+        .map(|l| {
+            l.trim_start()
+                .trim_start_matches("pub(crate) ")
+                .trim_start_matches("pub ")
+        })
+        .filter_map(|l| keywords.iter().find_map(|k| l.strip_prefix(k)))
+        .filter_map(|rest| rest.split(|c: char| !c.is_ascii_alphanumeric() && c != '_').next())
+        .filter(|name| !name.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// Whether `code` names `needle` followed by something that ends a path segment.
+fn names(code: &str, needle: &str) -> bool {
+    code.match_indices(needle).any(|(i, _)| {
+        code[i + needle.len()..]
+            .chars()
+            .next()
+            .is_none_or(|c| !c.is_ascii_alphanumeric() && c != '_')
+    })
+}
+
+/// Module `m` of a crate uses module `n` when its code names `crate::n`;
+/// the crate root (`lib`) is a module too: it uses the modules it declares,
+/// and a module that names an item defined in `lib.rs` uses it.
+fn module_graph(src: &Path) -> BTreeMap<String, BTreeSet<String>> {
+    let entries: Vec<PathBuf> = std::fs::read_dir(src)
+        .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect())
+        .unwrap_or_default();
+    let mut modules: BTreeMap<String, String> = BTreeMap::new();
+    for e in &entries {
+        let name = e
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        if (e.is_dir() || e.extension().is_some_and(|x| x == "rs")) && name != "main" {
+            let code: Vec<String> = module_files(e).iter().map(|f| code_of(&read(f))).collect();
+            modules.insert(name, code.join("\n"));
+        }
+    }
+    let lib_defines = modules.get("lib").map(|l| lib_items(l)).unwrap_or_default();
     let mut graph = BTreeMap::new();
-    for m in &modules {
-        let code = code_of(&read(&src.join(format!("{m}.rs"))));
-        let uses = modules
-            .iter()
-            .filter(|n| *n != m)
-            .filter(|n| {
-                let needle = format!("crate::{n}");
-                code.match_indices(&needle).any(|(i, _)| {
-                    code[i + needle.len()..]
-                        .chars()
-                        .next()
-                        .is_none_or(|c| !c.is_ascii_alphanumeric() && c != '_')
-                })
-            })
+    for (m, code) in &modules {
+        let mut uses: BTreeSet<String> = (modules.keys())
+            .filter(|n| *n != m && *n != "lib")
+            .filter(|n| names(code, &format!("crate::{n}")) || (m == "lib" && names(code, &format!("mod {n}"))))
             .cloned()
             .collect();
+        if m != "lib" && lib_defines.iter().any(|item| names(code, &format!("crate::{item}"))) {
+            uses.insert("lib".to_string());
+        }
         graph.insert(m.clone(), uses);
     }
     graph
@@ -355,6 +398,139 @@ fn modules_form_layers_in_every_crate() {
             );
         }
     }
+}
+
+#[test]
+fn the_module_graph_sees_the_crate_root() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, text: &str| std::fs::write(dir.path().join(name), text).unwrap();
+    write("lib.rs", "mod a;\nmod b;\npub struct Shared;\n");
+    write("a.rs", "use crate::b::X;\n");
+    write("b.rs", "pub struct X;\nfn f(_: crate::Shared) {}\n");
+    let graph = module_graph(dir.path());
+    assert_eq!(graph["lib"], BTreeSet::from(["a".to_string(), "b".to_string()]));
+    assert_eq!(graph["b"], BTreeSet::from(["lib".to_string()]));
+    assert!(find_cycle(&graph).is_some(), "b imports back from lib.rs");
+}
+
+/// Longest a function outside tests may be, in lines: one that does not fit
+/// on a screen or two does more than one job.
+const MAX_FUNCTION_LINES: usize = 100;
+
+/// `text` with the contents of string and character literals and comments
+/// blanked, so that braces can be counted.
+fn without_literals(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let (mut out, mut i) = (String::with_capacity(text.len()), 0);
+    while i < chars.len() {
+        let c = chars[i];
+        if c == '/' && chars.get(i + 1) == Some(&'/') {
+            while i < chars.len() && chars[i] != '\n' {
+                i += 1;
+            }
+        } else if c == 'r' && chars.get(i + 1) == Some(&'#') && chars.get(i + 2) == Some(&'"') {
+            i += 3;
+            while i + 1 < chars.len() && !(chars[i] == '"' && chars[i + 1] == '#') {
+                out.push(if chars[i] == '\n' { '\n' } else { ' ' });
+                i += 1;
+            }
+            i += 2;
+        } else if c == '"' {
+            i += 1;
+            while i < chars.len() && chars[i] != '"' {
+                if chars[i] == '\\' {
+                    i += 1;
+                }
+                out.push(if chars.get(i) == Some(&'\n') { '\n' } else { ' ' });
+                i += 1;
+            }
+            i += 1;
+        } else if c == '\'' && (chars.get(i + 2) == Some(&'\'') || chars.get(i + 1) == Some(&'\\')) {
+            // A character literal (a lifetime has no closing quote).
+            i += if chars.get(i + 1) == Some(&'\\') { 4 } else { 3 };
+            while i < chars.len() && chars[i - 1] != '\'' {
+                i += 1;
+            }
+        } else {
+            out.push(c);
+            i += 1;
+        }
+    }
+    out
+}
+
+/// `(name, first line, lines)` of every function in `code`.
+fn functions(code: &str) -> Vec<(String, usize, usize)> {
+    let lines: Vec<&str> = code.lines().collect();
+    let mut out = Vec::new();
+    for (i, line) in lines.iter().enumerate() {
+        let t = line.trim_start();
+        let Some(at) = t.find("fn ") else { continue };
+        let head = &t[..at];
+        if !head
+            .split_whitespace()
+            .all(|w| ["pub", "pub(crate)", "pub(super)", "const", "unsafe", "async"].contains(&w))
+        {
+            continue;
+        }
+        let name: String = t[at + 3..]
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect();
+        let (mut depth, mut opened) = (0i64, false);
+        for (j, l) in lines.iter().enumerate().skip(i) {
+            if !opened && l.contains(';') && !l.contains('{') {
+                break;
+            }
+            for c in l.chars() {
+                match c {
+                    '{' => (depth, opened) = (depth + 1, true),
+                    '}' => depth -= 1,
+                    _ => {}
+                }
+            }
+            if opened && depth <= 0 {
+                out.push((name.clone(), i + 1, j - i + 1));
+                break;
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn no_function_outside_tests_is_longer_than_a_screen_or_two() {
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(root().join("crates"))
+        .expect("crates/")
+        .filter_map(|e| e.ok().map(|e| e.path().join("src")))
+        .collect();
+    dirs.push(root().join("xtask/src"));
+    let mut long = Vec::new();
+    for file in dirs.iter().flat_map(|d| module_files(d)) {
+        let text = read(&file);
+        let code = without_literals(text.split("#[cfg(test)]").next().unwrap_or(""));
+        for (name, line, n) in functions(&code) {
+            if n > MAX_FUNCTION_LINES && !file.ends_with("tidy.rs") {
+                long.push(format!(
+                    "{}:{line} {name} ({n} lines)",
+                    file.strip_prefix(root()).unwrap_or(&file).display()
+                ));
+            }
+        }
+    }
+    assert!(
+        long.is_empty(),
+        "functions over {MAX_FUNCTION_LINES} lines:\n  {}",
+        long.join("\n  ")
+    );
+}
+
+#[test]
+fn the_function_measure_counts_braces_in_code_only() {
+    let code = without_literals(
+        "fn a() {\n    let s = \"{\";\n    let c = '{';\n    // }\n}\nfn b<'x>(v: &'x str) -> &'x str {\n    v\n}\n",
+    );
+    assert_eq!(functions(&code), [("a".to_string(), 1, 5), ("b".to_string(), 6, 3)]);
 }
 
 #[test]

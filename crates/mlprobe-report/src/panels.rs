@@ -134,6 +134,54 @@ pub(crate) fn column(run: &ExperimentRun, t: usize, r: usize) -> Vec<f64> {
         .collect()
 }
 
+/// The box panel of a probe's single-level sweeps (`cats`: strategy and
+/// row indices) on the tasks of one dataset.
+fn box_panel(
+    exp: &Experiment,
+    run: &ExperimentRun,
+    dataset: &str,
+    tasks: &[usize],
+    probe: String,
+    cats: Categories,
+) -> BoxPanel {
+    let rows = &run.units[0].rows;
+    let mut categories = vec!["full".to_string()];
+    categories.extend(
+        cats.iter()
+            .map(|(s, _)| if s == "none" { probe.clone() } else { s.clone() }),
+    );
+    let mut series = Vec::new();
+    for &t in tasks {
+        for signed in [false, true] {
+            let mut values = vec![if signed { Vec::new() } else { column(run, t, 0) }];
+            for (_, idx) in &cats {
+                values.push(
+                    idx.iter()
+                        .find(|&&r| rows[r].signed == signed)
+                        .map(|&r| column(run, t, r))
+                        .unwrap_or_default(),
+                );
+            }
+            if values.iter().any(|v| !v.is_empty()) {
+                series.push(BoxSeries {
+                    task: exp.tasks[t].label.clone(),
+                    classes: exp.tasks[t].classes_label(),
+                    task_index: t,
+                    signed,
+                    values,
+                });
+            }
+        }
+    }
+    BoxPanel {
+        experiment: exp.name.clone(),
+        dataset: dataset.to_string(),
+        probe,
+        categories,
+        series,
+    }
+}
+
 /// Groups a run's rows into panels. Rows are identified by position (every
 /// unit has the same rows in the same order); row 0 is the trained network.
 pub fn panels(exp: &Experiment, run: &ExperimentRun) -> Panels {
@@ -209,41 +257,7 @@ pub fn panels(exp: &Experiment, run: &ExperimentRun) -> Panels {
             });
         }
         for (probe, cats) in box_groups {
-            let mut categories = vec!["full".to_string()];
-            categories.extend(
-                cats.iter()
-                    .map(|(s, _)| if s == "none" { probe.clone() } else { s.clone() }),
-            );
-            let mut series = Vec::new();
-            for &t in &tasks {
-                for signed in [false, true] {
-                    let mut values = vec![if signed { Vec::new() } else { column(run, t, 0) }];
-                    for (_, idx) in &cats {
-                        values.push(
-                            idx.iter()
-                                .find(|&&r| rows[r].signed == signed)
-                                .map(|&r| column(run, t, r))
-                                .unwrap_or_default(),
-                        );
-                    }
-                    if values.iter().any(|v| !v.is_empty()) {
-                        series.push(BoxSeries {
-                            task: exp.tasks[t].label.clone(),
-                            classes: exp.tasks[t].classes_label(),
-                            task_index: t,
-                            signed,
-                            values,
-                        });
-                    }
-                }
-            }
-            out.boxes.push(BoxPanel {
-                experiment: exp.name.clone(),
-                dataset: dataset.to_string(),
-                probe,
-                categories,
-                series,
-            });
+            out.boxes.push(box_panel(exp, run, dataset, &tasks, probe, cats));
         }
     }
     out

@@ -68,6 +68,32 @@ pub fn load_npz(path: &Path, name: &str, classes: Option<&[u8]>) -> Result<Task,
     read_npz(std::io::BufReader::new(file), path, name, classes)
 }
 
+/// The classes to keep, in label order: `classes` (each present in
+/// `labels`), or every label `0..k`.
+fn kept_classes(labels: &[i64], classes: Option<&[u8]>, name: &str) -> Result<Vec<u8>, DataError> {
+    let present = |c: u8| labels.contains(&(c as i64));
+    Ok(match classes {
+        Some(list) => {
+            if let Some(&c) = list.iter().find(|c| !present(**c)) {
+                let mut seen: Vec<u8> = labels.iter().map(|l| *l as u8).collect();
+                seen.sort_unstable();
+                seen.dedup();
+                return Err(DataError::UnknownClass {
+                    class: c,
+                    dataset: name.to_string(),
+                    split: "test",
+                    present: seen,
+                });
+            }
+            list.to_vec()
+        }
+        None => {
+            let k = labels.iter().max().map_or(0, |m| m + 1) as u8;
+            (0..k).collect()
+        }
+    })
+}
+
 /// As [`load_npz`], from any reader; `path` names it in errors.
 pub fn read_npz<R: Read + Seek>(reader: R, path: &Path, name: &str, classes: Option<&[u8]>) -> Result<Task, DataError> {
     let bad = |reason: String| DataError::Npz {
@@ -136,27 +162,7 @@ pub fn read_npz<R: Read + Seek>(reader: R, path: &Path, name: &str, classes: Opt
         return Err(bad(format!("y_test holds the label {l}; labels are 0 ..= {MAX_CLASS}")));
     }
 
-    let present = |c: u8| labels.contains(&(c as i64));
-    let classes: Vec<u8> = match classes {
-        Some(list) => {
-            if let Some(&c) = list.iter().find(|c| !present(**c)) {
-                let mut seen: Vec<u8> = labels.iter().map(|l| *l as u8).collect();
-                seen.sort_unstable();
-                seen.dedup();
-                return Err(DataError::UnknownClass {
-                    class: c,
-                    dataset: name.to_string(),
-                    split: "test",
-                    present: seen,
-                });
-            }
-            list.to_vec()
-        }
-        None => {
-            let k = labels.iter().max().map_or(0, |m| m + 1) as u8;
-            (0..k).collect()
-        }
-    };
+    let classes = kept_classes(&labels, classes, name)?;
     let mut x = Vec::new();
     let mut y = Vec::new();
     for (r, &l) in labels.iter().enumerate() {

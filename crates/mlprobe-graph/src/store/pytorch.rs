@@ -148,6 +148,141 @@ fn chains(
     walk(input, &mut left, remaining, outputs, &mut path, &mut found, &mut steps).then_some(found)
 }
 
+/// The matrices in the one order in which their shapes chain from `input`
+/// inputs (to `outputs` when known); an error when there is none or more.
+fn by_shape<'m>(
+    matrices: &'m [Matrix],
+    path: &Path,
+    input: usize,
+    outputs: Option<usize>,
+) -> Result<Vec<&'m Matrix>, StoreError> {
+    let no_chain = |reason: String| StoreError::Chain {
+        path: path.to_path_buf(),
+        reason,
+    };
+    if matrices.len() > MAX_LAYERS {
+        return Err(no_chain(format!(
+            "{} 2-D tensors, more than {MAX_LAYERS} to order by shape; name the layers",
+            matrices.len()
+        )));
+    }
+    let mut shapes: BTreeMap<(usize, usize), usize> = BTreeMap::new();
+    for m in matrices {
+        *shapes.entry((m.inp, m.out)).or_default() += 1;
+    }
+    let all = describe(&matrices.iter().collect::<Vec<_>>());
+    let target = outputs.map(|k| format!(" to {k} classes")).unwrap_or_default();
+    let found = chains(&shapes, input, outputs)
+        .ok_or_else(|| no_chain(format!("too many ways to order {all}; name the layers")))?;
+    let order = match &found[..] {
+        [] => {
+            // Do they chain from another input dimension?
+            let first = matrices
+                .iter()
+                .find(|m| m.inp != input && chains(&shapes, m.inp, outputs).is_some_and(|c| !c.is_empty()));
+            return Err(match first {
+                Some(m) => StoreError::InputDim {
+                    path: path.to_path_buf(),
+                    tensor: m.name.clone(),
+                    found: m.inp,
+                    expected: input,
+                },
+                None => no_chain(format!("the shapes of {all} chain no way from {input} inputs{target}")),
+            });
+        }
+        [one] => one,
+        [a, b, ..] => {
+            let show = |c: &[(usize, usize)]| {
+                c.iter()
+                    .map(|s| s.0.to_string())
+                    .chain(c.last().map(|s| s.1.to_string()))
+                    .collect::<Vec<_>>()
+                    .join("-")
+            };
+            return Err(no_chain(format!(
+                "the shapes of {all} chain in more than one way ({} and {}); name the layers in order",
+                show(a),
+                show(b)
+            )));
+        }
+    };
+    // Same shapes in natural name order (the matrices are sorted so).
+    let mut used = vec![false; matrices.len()];
+    Ok(order
+        .iter()
+        .map(|&(inp, out)| {
+            let i = (0..matrices.len())
+                .find(|&i| !used[i] && matrices[i].inp == inp && matrices[i].out == out)
+                .expect("the chain uses every matrix once");
+            used[i] = true;
+            &matrices[i]
+        })
+        .collect())
+}
+
+/// What [`read_layers`] read.
+struct LayersRead {
+    layers: Vec<Layer>,
+    /// What was converted or assumed.
+    notes: Vec<String>,
+    /// The 1-D tensors used as biases.
+    biases: Vec<String>,
+}
+
+/// The layers of the chosen matrices, each with its bias where the file has one.
+fn read_layers(
+    tensors: &SafeTensors<'_>,
+    path: &Path,
+    chosen: &[&Matrix],
+    vectors: &[String],
+) -> Result<LayersRead, StoreError> {
+    let format = |reason: String| StoreError::Format {
+        path: path.to_path_buf(),
+        reason,
+    };
+    let mut notes = Vec::new();
+    let mut used_vectors = Vec::new();
+    let mut out_layers = Vec::with_capacity(chosen.len());
+    for m in chosen {
+        let view = tensors.tensor(&m.name).map_err(|e| format(e.to_string()))?;
+        let (w, note) = values(path, &m.name, &view)?;
+        notes.extend(note);
+        // PyTorch's [out, in] row-major to mlprobe's [in, out].
+        let mut weights = vec![0.0f32; m.inp * m.out];
+        for o in 0..m.out {
+            for i in 0..m.inp {
+                weights[i * m.out + o] = w[o * m.inp + i];
+            }
+        }
+        let bias = match bias_name(&m.name).filter(|b| vectors.contains(b)) {
+            Some(b) => {
+                let view = tensors.tensor(&b).map_err(|e| format(e.to_string()))?;
+                if view.shape() != [m.out] {
+                    return Err(StoreError::Shape {
+                        path: path.to_path_buf(),
+                        tensor: b.clone(),
+                        reason: format!("shape {:?}, the bias of {} needs [{}]", view.shape(), m.name, m.out),
+                    });
+                }
+                let (values, note) = values(path, &b, &view)?;
+                notes.extend(note);
+                used_vectors.push(b);
+                values
+            }
+            None => {
+                notes.push(format!("{}: no bias beside it, taken as zero", m.name));
+                vec![0.0; m.out]
+            }
+        };
+        out_layers.push(Layer::new(m.inp, m.out, weights, bias));
+    }
+    Ok(LayersRead {
+        layers: out_layers,
+        notes,
+        biases: used_vectors,
+    })
+}
+
 /// Reads an MLP from safetensors bytes; `path` is named in errors.
 ///
 /// `input` is the data's input dimension and `outputs`, when known, the
@@ -208,66 +343,7 @@ pub fn read_safetensors(
                 })
             })
             .collect::<Result<_, _>>()?,
-        None => {
-            if matrices.len() > MAX_LAYERS {
-                return Err(no_chain(format!(
-                    "{} 2-D tensors, more than {MAX_LAYERS} to order by shape; name the layers",
-                    matrices.len()
-                )));
-            }
-            let mut shapes: BTreeMap<(usize, usize), usize> = BTreeMap::new();
-            for m in &matrices {
-                *shapes.entry((m.inp, m.out)).or_default() += 1;
-            }
-            let all = describe(&matrices.iter().collect::<Vec<_>>());
-            let target = outputs.map(|k| format!(" to {k} classes")).unwrap_or_default();
-            let found = chains(&shapes, input, outputs)
-                .ok_or_else(|| no_chain(format!("too many ways to order {all}; name the layers")))?;
-            let order = match &found[..] {
-                [] => {
-                    // Do they chain from another input dimension?
-                    let first = matrices
-                        .iter()
-                        .find(|m| m.inp != input && chains(&shapes, m.inp, outputs).is_some_and(|c| !c.is_empty()));
-                    return Err(match first {
-                        Some(m) => StoreError::InputDim {
-                            path: path.to_path_buf(),
-                            tensor: m.name.clone(),
-                            found: m.inp,
-                            expected: input,
-                        },
-                        None => no_chain(format!("the shapes of {all} chain no way from {input} inputs{target}")),
-                    });
-                }
-                [one] => one,
-                [a, b, ..] => {
-                    let show = |c: &[(usize, usize)]| {
-                        c.iter()
-                            .map(|s| s.0.to_string())
-                            .chain(c.last().map(|s| s.1.to_string()))
-                            .collect::<Vec<_>>()
-                            .join("-")
-                    };
-                    return Err(no_chain(format!(
-                        "the shapes of {all} chain in more than one way ({} and {}); name the layers in order",
-                        show(a),
-                        show(b)
-                    )));
-                }
-            };
-            // Same shapes in natural name order (the matrices are sorted so).
-            let mut used = vec![false; matrices.len()];
-            order
-                .iter()
-                .map(|&(inp, out)| {
-                    let i = (0..matrices.len())
-                        .find(|&i| !used[i] && matrices[i].inp == inp && matrices[i].out == out)
-                        .expect("the chain uses every matrix once");
-                    used[i] = true;
-                    &matrices[i]
-                })
-                .collect()
-        }
+        None => by_shape(&matrices, path, input, outputs)?,
     };
     if chosen.is_empty() {
         return Err(no_chain("no 2-D tensor: not an MLP".to_string()));
@@ -298,42 +374,11 @@ pub fn read_safetensors(
         }
     }
 
-    let mut notes = Vec::new();
-    let mut used_vectors = Vec::new();
-    let mut out_layers = Vec::with_capacity(chosen.len());
-    for m in &chosen {
-        let view = tensors.tensor(&m.name).map_err(|e| format(e.to_string()))?;
-        let (w, note) = values(path, &m.name, &view)?;
-        notes.extend(note);
-        // PyTorch's [out, in] row-major to mlprobe's [in, out].
-        let mut weights = vec![0.0f32; m.inp * m.out];
-        for o in 0..m.out {
-            for i in 0..m.inp {
-                weights[i * m.out + o] = w[o * m.inp + i];
-            }
-        }
-        let bias = match bias_name(&m.name).filter(|b| vectors.contains(b)) {
-            Some(b) => {
-                let view = tensors.tensor(&b).map_err(|e| format(e.to_string()))?;
-                if view.shape() != [m.out] {
-                    return Err(StoreError::Shape {
-                        path: path.to_path_buf(),
-                        tensor: b.clone(),
-                        reason: format!("shape {:?}, the bias of {} needs [{}]", view.shape(), m.name, m.out),
-                    });
-                }
-                let (values, note) = values(path, &b, &view)?;
-                notes.extend(note);
-                used_vectors.push(b);
-                values
-            }
-            None => {
-                notes.push(format!("{}: no bias beside it, taken as zero", m.name));
-                vec![0.0; m.out]
-            }
-        };
-        out_layers.push(Layer::new(m.inp, m.out, weights, bias));
-    }
+    let LayersRead {
+        layers: out_layers,
+        mut notes,
+        biases: used_vectors,
+    } = read_layers(&tensors, path, &chosen, &vectors)?;
     let unused: Vec<&String> = vectors.iter().filter(|v| !used_vectors.contains(v)).collect();
     if !unused.is_empty() {
         notes.push(format!(

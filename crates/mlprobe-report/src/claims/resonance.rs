@@ -94,27 +94,7 @@ impl Claim for Resonance {
                 ));
             }
         }
-        // The same models' flip sweep of the smallest weights, where the run has one.
-        let flips: Vec<String> = (exp.tasks.iter().enumerate())
-            .filter_map(|(t, spec)| {
-                let c = curve(run, t, FLIP_SMALLEST);
-                let (first, top) = (c.first()?, best(&c)?);
-                Some(format!(
-                    "{}/{}: {:+.1} points at q={:.3}",
-                    spec.dataset,
-                    spec.label,
-                    top.1 - first.1,
-                    top.0
-                ))
-            })
-            .collect();
-        let mut trained_with: Vec<String> = Vec::new();
-        for spec in &exp.tasks {
-            let item = format!("{} {}", spec.dataset, spec.training.activation);
-            if !trained_with.contains(&item) {
-                trained_with.push(item);
-            }
-        }
+        let flips = flip_gains(exp, run);
         let best_gain = top.map_or("no trained model".to_string(), |(g, task, kind, lo, hi)| {
             format!(
                 "largest median gain {g:.1} points ({task}, {kind} noise; {:.0} % of its flips in the smallest |w| decile, {:.0} % in the largest, 10 % each = no preference)",
@@ -125,7 +105,7 @@ impl Claim for Resonance {
         let mut measured = format!(
             "{} ({}), binarized models: {best_gain}; {gaining} of {} task and noise pairs gain >= {MIN_GAIN} point.",
             exp.name,
-            trained_with.join(", "),
+            trained_with(exp).join(", "),
             r.summary.len()
         );
         if !flips.is_empty() {
@@ -141,4 +121,34 @@ impl Claim for Resonance {
             details,
         }
     }
+}
+
+/// The best median gain of flipping the smallest weights, per task, where
+/// the run has that sweep.
+fn flip_gains(exp: &mlprobe_runner::Experiment, run: &mlprobe_runner::ExperimentRun) -> Vec<String> {
+    (exp.tasks.iter().enumerate())
+        .filter_map(|(t, spec)| {
+            let c = curve(run, t, FLIP_SMALLEST);
+            let (first, top) = (c.first()?, best(&c)?);
+            Some(format!(
+                "{}/{}: {:+.1} points at q={:.3}",
+                spec.dataset,
+                spec.label,
+                top.1 - first.1,
+                top.0
+            ))
+        })
+        .collect()
+}
+
+/// The datasets with the activations their models were trained with.
+fn trained_with(exp: &mlprobe_runner::Experiment) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for spec in &exp.tasks {
+        let item = format!("{} {}", spec.dataset, spec.training.activation);
+        if !out.contains(&item) {
+            out.push(item);
+        }
+    }
+    out
 }

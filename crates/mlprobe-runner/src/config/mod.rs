@@ -332,7 +332,7 @@ impl Experiment {
     }
 
     /// Checks that a run (`quick` or not, with `seeds` per task overriding
-    /// the file's) stays within [`MAX_EVALUATIONS`], before anything runs;
+    /// the file's) stays within 100,000,000 evaluations, before anything runs;
     /// the error names the key and the estimate.
     pub fn check_size(&self, quick: bool, seeds: Option<usize>) -> Result<(), InvalidKey> {
         let per_model: u64 = self.sweep(quick).iter().map(|p| p.draws as u64).sum::<u64>() + 1;
