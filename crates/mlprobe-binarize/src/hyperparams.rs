@@ -11,26 +11,26 @@ pub struct BinarizeParams {
 }
 
 impl BinarizeParams {
-    /// Checks the parameters into a ready [`Binarize`].
-    pub fn check(self) -> Result<Binarize, BinarizeError> {
+    /// Whether the parameters are valid.
+    fn validate(&self) -> Result<(), BinarizeError> {
         if !(self.threshold.is_finite() && self.threshold >= 0.0) {
             return Err(BinarizeError::Threshold(self.threshold));
         }
-        Ok(Binarize(self))
+        Ok(())
     }
 }
 
-/// A checked binarization. Deterministic: it ignores the RNG.
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
-pub struct Binarize(pub(crate) BinarizeParams);
+mlprobe_graph::checked_params! {
+    /// A checked binarization. Deterministic: it ignores the RNG.
+    #[derive(Debug, Clone, Copy, PartialEq, Default)]
+    pub struct Binarize(BinarizeParams) -> BinarizeError {
+        /// The threshold at or below which `|w|` becomes 0.
+        threshold: f32,
+    }
+}
 
 impl Binarize {
     /// Plain binarization, `w -> sign(w)`: the paper's probe and the
     /// "signed" variant of every other probe.
     pub const SIGN: Binarize = Binarize(BinarizeParams { threshold: 0.0 });
-
-    /// The threshold at or below which `|w|` becomes 0.
-    pub fn threshold(&self) -> f32 {
-        self.0.threshold
-    }
 }

@@ -1,6 +1,7 @@
 //! Sign-flipping parameters, checked before use.
 
 use mlprobe_graph::Selection;
+use mlprobe_graph::params::is_fraction;
 
 use crate::errors::FlipError;
 
@@ -20,27 +21,22 @@ impl FlipParams {
         Self { fraction, strategy }
     }
 
-    /// Checks the parameters into a ready [`Flip`].
-    pub fn check(self) -> Result<Flip, FlipError> {
-        if !(self.fraction.is_finite() && (0.0..=1.0).contains(&self.fraction)) {
+    /// Whether the parameters are valid.
+    fn validate(&self) -> Result<(), FlipError> {
+        if !is_fraction(self.fraction) {
             return Err(FlipError::Fraction(self.fraction));
         }
-        Ok(Flip(self))
+        Ok(())
     }
 }
 
-/// A checked sign-flipping perturbation.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Flip(pub(crate) FlipParams);
-
-impl Flip {
-    /// The fraction flipped.
-    pub fn fraction(&self) -> f64 {
-        self.0.fraction
-    }
-
-    /// The strategy.
-    pub fn strategy(&self) -> Selection {
-        self.0.strategy
+mlprobe_graph::checked_params! {
+    /// A checked sign-flipping perturbation.
+    #[derive(Debug, Clone, Copy, PartialEq)]
+    pub struct Flip(FlipParams) -> FlipError {
+        /// The fraction flipped.
+        fraction: f64,
+        /// The strategy.
+        strategy: Selection,
     }
 }

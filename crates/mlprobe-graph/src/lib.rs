@@ -36,6 +36,7 @@ pub mod incremental;
 pub mod init;
 pub mod layers;
 pub mod named;
+pub mod params;
 pub mod perturb;
 pub mod probe_kind;
 pub mod select;

@@ -1,5 +1,7 @@
 //! Noise parameters, checked before use.
 
+use mlprobe_graph::params::is_non_negative;
+
 use crate::errors::NoiseError;
 
 mlprobe_graph::named_enum! {
@@ -33,27 +35,22 @@ impl NoiseParams {
         Self { kind, level }
     }
 
-    /// Checks the parameters into a ready [`Noise`].
-    pub fn check(self) -> Result<Noise, NoiseError> {
-        if !(self.level.is_finite() && self.level >= 0.0) {
+    /// Whether the parameters are valid.
+    fn validate(&self) -> Result<(), NoiseError> {
+        if !is_non_negative(self.level) {
             return Err(NoiseError::Level(self.level));
         }
-        Ok(Noise(self))
+        Ok(())
     }
 }
 
-/// A checked noise perturbation.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Noise(pub(crate) NoiseParams);
-
-impl Noise {
-    /// The kind of noise.
-    pub fn kind(&self) -> NoiseKind {
-        self.0.kind
-    }
-
-    /// The level.
-    pub fn level(&self) -> f64 {
-        self.0.level
+mlprobe_graph::checked_params! {
+    /// A checked noise perturbation.
+    #[derive(Debug, Clone, Copy, PartialEq)]
+    pub struct Noise(NoiseParams) -> NoiseError {
+        /// The kind of noise.
+        kind: NoiseKind,
+        /// The level.
+        level: f64,
     }
 }

@@ -1,6 +1,7 @@
 //! Pruning parameters, checked before use.
 
 use mlprobe_graph::Selection;
+use mlprobe_graph::params::is_fraction;
 
 use crate::errors::PruneError;
 
@@ -20,27 +21,22 @@ impl PruneParams {
         Self { fraction, strategy }
     }
 
-    /// Checks the parameters into a ready [`Prune`].
-    pub fn check(self) -> Result<Prune, PruneError> {
-        if !(self.fraction.is_finite() && (0.0..=1.0).contains(&self.fraction)) {
+    /// Whether the parameters are valid.
+    fn validate(&self) -> Result<(), PruneError> {
+        if !is_fraction(self.fraction) {
             return Err(PruneError::Fraction(self.fraction));
         }
-        Ok(Prune(self))
+        Ok(())
     }
 }
 
-/// A checked pruning perturbation.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Prune(pub(crate) PruneParams);
-
-impl Prune {
-    /// The fraction removed.
-    pub fn fraction(&self) -> f64 {
-        self.0.fraction
-    }
-
-    /// The strategy.
-    pub fn strategy(&self) -> Selection {
-        self.0.strategy
+mlprobe_graph::checked_params! {
+    /// A checked pruning perturbation.
+    #[derive(Debug, Clone, Copy, PartialEq)]
+    pub struct Prune(PruneParams) -> PruneError {
+        /// The fraction removed.
+        fraction: f64,
+        /// The strategy.
+        strategy: Selection,
     }
 }

@@ -66,27 +66,22 @@ impl RandomizeParams {
         }
     }
 
-    /// Checks the parameters into a ready [`Randomize`].
-    pub fn check(self) -> Result<Randomize, RandomizeError> {
+    /// Whether the parameters are valid.
+    fn validate(&self) -> Result<(), RandomizeError> {
         if !(self.attempts_per_edge.is_finite() && self.attempts_per_edge > 0.0) {
             return Err(RandomizeError::Attempts(self.attempts_per_edge));
         }
-        Ok(Randomize(self))
+        Ok(())
     }
 }
 
-/// A checked randomization perturbation.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Randomize(pub(crate) RandomizeParams);
-
-impl Randomize {
-    /// The null model.
-    pub fn model(&self) -> NullModel {
-        self.0.model
-    }
-
-    /// The switching budget of model G.
-    pub fn attempts_per_edge(&self) -> f64 {
-        self.0.attempts_per_edge
+mlprobe_graph::checked_params! {
+    /// A checked randomization perturbation.
+    #[derive(Debug, Clone, Copy, PartialEq)]
+    pub struct Randomize(RandomizeParams) -> RandomizeError {
+        /// The null model.
+        model: NullModel,
+        /// The switching budget of model G.
+        attempts_per_edge: f64,
     }
 }

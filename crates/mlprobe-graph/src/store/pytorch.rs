@@ -220,6 +220,38 @@ fn by_shape<'m>(
         .collect())
 }
 
+/// The file's 2-D tensors (weights) and 1-D tensors (biases), in natural
+/// name order; any other rank is an error.
+fn split_by_rank(tensors: &SafeTensors<'_>, path: &Path) -> Result<(Vec<Matrix>, Vec<String>), StoreError> {
+    let format = |reason: String| StoreError::Format {
+        path: path.to_path_buf(),
+        reason,
+    };
+    let mut names: Vec<String> = tensors.names().into_iter().map(str::to_string).collect();
+    names.sort_by(|a, b| natural_cmp(a, b));
+    let mut matrices = Vec::new();
+    let mut vectors = Vec::new();
+    for name in &names {
+        let view = tensors.tensor(name).map_err(|e| format(e.to_string()))?;
+        match view.shape() {
+            [out, inp] => matrices.push(Matrix {
+                name: name.clone(),
+                out: *out,
+                inp: *inp,
+            }),
+            [_] => vectors.push(name.clone()),
+            shape => {
+                return Err(StoreError::Shape {
+                    path: path.to_path_buf(),
+                    tensor: name.clone(),
+                    reason: format!("shape {shape:?}: an MLP holds only 1-D biases and 2-D weights"),
+                });
+            }
+        }
+    }
+    Ok((matrices, vectors))
+}
+
 /// What [`read_layers`] read.
 struct LayersRead {
     layers: Vec<Layer>,
@@ -303,28 +335,7 @@ pub fn read_safetensors(
     let tensors = SafeTensors::deserialize(bytes).map_err(|e| format(format!("not a safetensors file: {e}")))?;
     let metadata = meta.metadata().clone().unwrap_or_default();
 
-    let mut names: Vec<String> = tensors.names().into_iter().map(str::to_string).collect();
-    names.sort_by(|a, b| natural_cmp(a, b));
-    let mut matrices = Vec::new();
-    let mut vectors = Vec::new();
-    for name in &names {
-        let view = tensors.tensor(name).map_err(|e| format(e.to_string()))?;
-        match view.shape() {
-            [out, inp] => matrices.push(Matrix {
-                name: name.clone(),
-                out: *out,
-                inp: *inp,
-            }),
-            [_] => vectors.push(name.clone()),
-            shape => {
-                return Err(StoreError::Shape {
-                    path: path.to_path_buf(),
-                    tensor: name.clone(),
-                    reason: format!("shape {shape:?}: an MLP holds only 1-D biases and 2-D weights"),
-                });
-            }
-        }
-    }
+    let (matrices, vectors) = split_by_rank(&tensors, path)?;
     let no_chain = |reason: String| StoreError::Chain {
         path: path.to_path_buf(),
         reason,

@@ -1,12 +1,12 @@
 //! The paper's qualitative claims, each checked against the numbers of the
 //! runs at hand.
 //!
-//! A claim is one file here: a unit struct implementing [`Claim`] with its
-//! text, the rows it reads ([`RowKey`]s), its thresholds as named
-//! constants, and its judgement. [`ALL`] is the only list of claims: the
-//! report's table, the verdicts `reproduce` prints, and which sweeps get a
-//! medians table of their own ([`covers`]) all come from it. To add a claim,
-//! add a file and its struct to [`ALL`].
+//! A claim is one file here: a [`Claim`] value with its text, the rows it
+//! reads ([`RowKey`]s) and its judgement, and its thresholds as named
+//! constants beside it. [`ALL`] is the only list of claims: the report's
+//! table, the verdicts `reproduce` prints, and which sweeps get a medians
+//! table of their own ([`covers`]) all come from it. To add a claim, add a
+//! file and its value to [`ALL`].
 
 mod binarization;
 mod complexity;
@@ -105,14 +105,27 @@ impl RowKey {
     }
 }
 
-/// One of the paper's claims.
-pub trait Claim: Sync {
+/// One of the paper's claims, as data.
+#[derive(Debug, Clone, Copy)]
+pub struct Claim {
     /// The claim in the paper's words (shortened).
-    fn text(&self) -> &'static str;
+    pub text: &'static str,
     /// The rows it reads.
-    fn needs(&self) -> &'static [RowKey];
+    pub needs: &'static [RowKey],
     /// Its verdict on the runs, with the numbers that decide it.
-    fn judge(&self, inputs: &[Input<'_>]) -> Finding;
+    pub judge: fn(&[Input<'_>]) -> Finding,
+}
+
+impl Claim {
+    /// The claim in the paper's words (shortened).
+    pub fn text(&self) -> &'static str {
+        self.text
+    }
+
+    /// Whether it reads the sweep of `probe` and `strategy`.
+    fn reads(&self, probe: &str, strategy: &str) -> bool {
+        self.needs.iter().any(|k| k.reads(probe, strategy))
+    }
 }
 
 /// What a claim found.
@@ -151,22 +164,22 @@ pub struct Judgement {
 }
 
 /// The paper's claims, in order.
-pub static ALL: &[&dyn Claim] = &[
-    &binarization::Binarization,
-    &pruning_recovery::PruningRecovery,
-    &phase_transition::PhaseTransition,
-    &resonance::Resonance,
-    &randomization::Randomization,
-    &complexity::Complexity,
+pub static ALL: [Claim; 6] = [
+    binarization::BINARIZATION,
+    pruning_recovery::PRUNING_RECOVERY,
+    phase_transition::PHASE_TRANSITION,
+    resonance::RESONANCE,
+    randomization::RANDOMIZATION,
+    complexity::COMPLEXITY,
 ];
 
 /// Every claim judged against the runs.
 pub fn judge_all(inputs: &[Input<'_>]) -> Vec<Judgement> {
     ALL.iter()
         .map(|c| {
-            let f = c.judge(inputs);
+            let f = (c.judge)(inputs);
             Judgement {
-                claim: c.text(),
+                claim: c.text,
                 verdict: f.verdict,
                 measured: f.measured,
                 details: f.details,
@@ -179,7 +192,7 @@ pub fn judge_all(inputs: &[Input<'_>]) -> Vec<Judgement> {
 /// (the rest get a table of their own in the report): the claims compare
 /// easy and hard tasks, so they read only experiments that have both.
 pub fn covers(exp: &Experiment, probe: &str, strategy: &str) -> bool {
-    !reading::pairs(exp).is_empty() && ALL.iter().any(|c| c.needs().iter().any(|k| k.reads(probe, strategy)))
+    !reading::pairs(exp).is_empty() && ALL.iter().any(|c| c.reads(probe, strategy))
 }
 
 #[cfg(test)]
@@ -188,7 +201,7 @@ mod tests {
 
     #[test]
     fn the_claims_read_the_sweeps_they_name() {
-        let read = |probe: &str, strategy: &str| ALL.iter().any(|c| c.needs().iter().any(|k| k.reads(probe, strategy)));
+        let read = |probe: &str, strategy: &str| ALL.iter().any(|c| c.reads(probe, strategy));
         for (probe, strategy) in [
             ("binarize", "none"),
             ("randomize", "G"),
