@@ -2,7 +2,8 @@
 //! quartiles over trained seeds.
 
 use mlprobe_core::RunStatus;
-use mlprobe_runner::{Experiment, ExperimentRun, Quartiles, Registry};
+use mlprobe_graph::Registry;
+use mlprobe_runner::{Experiment, ExperimentRun, Quartiles};
 
 /// The y axis of accuracy panels.
 pub const ACCURACY: &str = "test accuracy (%), median and 25-75 %";

@@ -47,7 +47,7 @@ pub struct InvalidKey {
 
 impl InvalidKey {
     /// The key `key` with `value`, which should have been `expected`.
-    pub fn new(key: impl Into<String>, value: impl Into<String>, expected: impl Into<String>) -> Self {
+    pub(crate) fn new(key: impl Into<String>, value: impl Into<String>, expected: impl Into<String>) -> Self {
         Self {
             key: key.into(),
             value: value.into(),
@@ -56,7 +56,7 @@ impl InvalidKey {
     }
 
     /// The same error under `prefix.` (e.g. `probes[2].`).
-    pub fn within(mut self, prefix: &str) -> Self {
+    pub(crate) fn within(mut self, prefix: &str) -> Self {
         self.key = format!("{prefix}.{}", self.key);
         self
     }

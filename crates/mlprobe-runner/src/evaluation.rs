@@ -96,17 +96,17 @@ impl Default for Evaluation {
 
 impl Evaluation {
     /// Whether this is mlprobe's own evaluation.
-    pub fn is_default(&self) -> bool {
+    pub(crate) fn is_default(&self) -> bool {
         *self == Self::default()
     }
 
     /// Whether evaluating needs random draws (fresh biases).
-    pub fn draws(&self) -> bool {
+    pub(crate) fn draws(&self) -> bool {
         self.biases == Biases::Fresh
     }
 
     /// The network as this evaluation sees `net`; fresh biases come from `rng`.
-    pub fn prepare(&self, net: &WeightStack, rng: &mut ProbeRng) -> WeightStack {
+    pub(crate) fn prepare(&self, net: &WeightStack, rng: &mut ProbeRng) -> WeightStack {
         let mut out = match self.biases {
             Biases::Trained => net.clone(),
             Biases::Fresh => fresh_biases(net, rng),

@@ -5,8 +5,8 @@
 //!
 //! The front door, in the order of use:
 //! - **load** an [`Experiment`] from a file ([`Experiment::load`], or
-//!   [`Experiment::load_with`] a [`Registry`] of your own probes beside
-//!   [`builtin_probes`]); [`Experiment::probing`] points it at a model
+//!   [`Experiment::load_with`] a `mlprobe_graph::Registry` of your own
+//!   probes beside [`builtin_probes`]); [`Experiment::probing`] points it at a model
 //!   trained elsewhere;
 //! - **plan** it ([`plan`]), **run** it whole ([`run_experiment`]), or run
 //!   some of its units ([`run_units`], e.g. one [`Shard`] of a [`partition`]);
@@ -56,7 +56,6 @@ pub use config::{DataSource, Experiment, GivenModel, GivenTask, MapSection, Task
 pub use data::load_tasks;
 pub use errors::{ConfigError, InvalidKey, RunError, error_chain};
 pub use evaluation::{Biases, EvalActivation, Evaluation};
-pub use mlprobe_graph::{BuildError, ProbeKind, Registry, RegistryError};
 pub use output::{CSV_HEADER, Medians, PointLabel, Row, Summary, TaskSummary, UnitResult};
 pub use plan::{ExperimentPlan, PendingUnit, plan};
 pub use probes::{Grid, ProbeSpec, Scale, StageSpec, SweepPoint};

@@ -45,7 +45,7 @@ pub struct Row {
 
 impl Row {
     /// The row as CSV fields: the nine columns of the contract, then the appended ones.
-    pub fn fields(&self) -> Vec<String> {
+    pub(crate) fn fields(&self) -> Vec<String> {
         [
             self.dataset.clone(),
             self.task.clone(),
@@ -160,7 +160,7 @@ pub struct Summary {
 
 impl Summary {
     /// Summarises the units of a run.
-    pub fn new(exp: &Experiment, seeds: &[u64], units: &[UnitResult]) -> Self {
+    pub(crate) fn new(exp: &Experiment, seeds: &[u64], units: &[UnitResult]) -> Self {
         let mut results: BTreeMap<String, BTreeMap<String, TaskSummary>> = BTreeMap::new();
         for (t, spec) in exp.tasks.iter().enumerate() {
             let mine: Vec<&UnitResult> = units.iter().filter(|u| u.task == t).collect();
@@ -230,7 +230,7 @@ pub struct Medians {
 impl Medians {
     /// Medians of the units' rows; rows are matched by position (every unit
     /// evaluates the same points in the same order).
-    pub fn new(exp: &Experiment, units: &[UnitResult]) -> Self {
+    pub(crate) fn new(exp: &Experiment, units: &[UnitResult]) -> Self {
         let tasks = exp
             .tasks
             .iter()
@@ -265,7 +265,7 @@ impl Medians {
 
     /// The CSV text: `probe,strategy,level,signed,<task>...`, a median per
     /// task (empty where no seed trained).
-    pub fn csv(&self) -> Result<Vec<u8>, csv::Error> {
+    pub(crate) fn csv(&self) -> Result<Vec<u8>, csv::Error> {
         let header = ["probe", "strategy", "level", "signed"]
             .into_iter()
             .map(str::to_string)

@@ -234,7 +234,7 @@ impl SweepPoint {
     }
 
     /// As [`SweepPoint::new`], with a perturbation shared with other points.
-    pub fn shared(probe: &str, strategy: &str, level: f64, signed: bool, base: Arc<dyn Perturbation>) -> Self {
+    pub(crate) fn shared(probe: &str, strategy: &str, level: f64, signed: bool, base: Arc<dyn Perturbation>) -> Self {
         Self {
             identity: base.name(),
             probe: probe.to_string(),
@@ -275,7 +275,7 @@ impl SweepPoint {
 
     /// With `draws` draws when the perturbation is random (else one;
     /// binarization draws nothing).
-    pub fn with_draws(mut self, draws: usize) -> Self {
+    pub(crate) fn with_draws(mut self, draws: usize) -> Self {
         self.draws = if self.base.is_deterministic() { 1 } else { draws.max(1) };
         self
     }
@@ -287,7 +287,7 @@ impl SweepPoint {
 
     /// The text its draws are seeded by: the key without the variant, and
     /// without the level for a nested probe.
-    pub fn seed_key(&self) -> String {
+    pub(crate) fn seed_key(&self) -> String {
         if self.nested {
             format!("{}/{}", self.probe, self.strategy)
         } else {
@@ -296,20 +296,20 @@ impl SweepPoint {
     }
 
     /// The seed of draw `draw` of this point in the unit of seed `unit_seed`.
-    pub fn draw_seed(&self, unit_seed: u64, draw: usize) -> u64 {
+    pub(crate) fn draw_seed(&self, unit_seed: u64, draw: usize) -> u64 {
         derive_seed(&format!("{unit_seed}/{}/{draw}", self.seed_key()))
     }
 
     /// The curve this point belongs to (see `mlprobe_core::SweepEvaluator`):
     /// consecutive points of one lineage differ in few entries when the
     /// perturbation is deterministic or nested.
-    pub fn lineage(&self, draw: usize) -> String {
+    pub(crate) fn lineage(&self, draw: usize) -> String {
         format!("{}/{}/{}/{draw}", self.probe, self.strategy, self.signed)
     }
 
     /// Whether `other` evaluates the same draws of the same perturbation
     /// (the other variant of the same level).
-    pub fn shares_draws_with(&self, other: &SweepPoint) -> bool {
+    pub(crate) fn shares_draws_with(&self, other: &SweepPoint) -> bool {
         Arc::ptr_eq(&self.base, &other.base) && self.draws == other.draws && self.seed_key() == other.seed_key()
     }
 }
@@ -530,7 +530,7 @@ impl ProbeSpec {
 
     /// Checks that every layer named in `layers` exists in a network of
     /// `depth` linear layers; the error is the first that does not.
-    pub fn check_depth(&self, depth: usize) -> Result<(), String> {
+    pub(crate) fn check_depth(&self, depth: usize) -> Result<(), String> {
         match self.layers.iter().flatten().find(|l| l.resolve(depth).is_none()) {
             Some(l) => Err(l.to_string()),
             None => Ok(()),
@@ -538,7 +538,7 @@ impl ProbeSpec {
     }
 
     /// Checks the entry in both grids.
-    pub fn check(&self, registry: &Registry) -> Result<(), InvalidKey> {
+    pub(crate) fn check(&self, registry: &Registry) -> Result<(), InvalidKey> {
         if self.layers.as_ref().is_some_and(|l| l.is_empty()) {
             return Err(InvalidKey::new(
                 "layers",

@@ -127,11 +127,6 @@ impl Store {
         Self { out: out.into() }
     }
 
-    /// The folder itself.
-    pub fn root(&self) -> &Path {
-        &self.out
-    }
-
     /// Where experiment `exp` writes its outputs.
     pub fn experiment_dir(&self, exp: &Experiment) -> PathBuf {
         self.out.join(&exp.name)

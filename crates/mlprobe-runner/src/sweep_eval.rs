@@ -30,9 +30,8 @@ pub fn from_scratch<'s>(eval: &'s Evaluator<'_>) -> impl FnMut(&SweepPoint, usiz
 /// perturbations (once for the variants of a level that share them),
 /// scores each perturbed network with `accuracy_of(point, draw, network)`
 /// ([`incremental`], [`from_scratch`], or any other) and averages over each
-/// point's draws. Draws are seeded by the unit's seed and the point
-/// ([`SweepPoint::draw_seed`]), so a point's result does not depend on the
-/// other points.
+/// point's draws. Draws are seeded by the unit's seed, the point and the
+/// draw, so a point's result does not depend on the other points.
 pub fn evaluate_points(
     net: &WeightStack,
     points: &[SweepPoint],

@@ -80,7 +80,7 @@ pub enum DataSource {
 
 impl DataSource {
     /// A stable text that identifies the data, part of the model cache key.
-    pub fn identity(&self) -> String {
+    pub(crate) fn identity(&self) -> String {
         match self {
             DataSource::Embedded(e) => format!("embedded:{}", e.name()),
             DataSource::Dir(p) => format!("dir:{}", p.display()),
@@ -171,7 +171,7 @@ impl TaskSpec {
     }
 
     /// The label with the arm, e.g. `easy epochs=5` (the label alone without a sweep).
-    pub fn full_label(&self) -> String {
+    pub(crate) fn full_label(&self) -> String {
         if self.arm.is_empty() {
             self.label.clone()
         } else {
@@ -334,7 +334,7 @@ impl Experiment {
     /// Checks that a run (`quick` or not, with `seeds` per task overriding
     /// the file's) stays within 100,000,000 evaluations, before anything runs;
     /// the error names the key and the estimate.
-    pub fn check_size(&self, quick: bool, seeds: Option<usize>) -> Result<(), InvalidKey> {
+    pub(crate) fn check_size(&self, quick: bool, seeds: Option<usize>) -> Result<(), InvalidKey> {
         let per_model: u64 = self.sweep(quick).iter().map(|p| p.draws as u64).sum::<u64>() + 1;
         let models = (self.tasks.len() * self.seed_list(quick, seeds).len()) as u64;
         let total = per_model.saturating_mul(models);
@@ -366,7 +366,7 @@ impl Experiment {
     }
 
     /// Every unit of the experiment with these seeds, in run order (task by task).
-    pub fn units(&self, seeds: &[u64]) -> Vec<UnitId> {
+    pub(crate) fn units(&self, seeds: &[u64]) -> Vec<UnitId> {
         (0..self.tasks.len())
             .flat_map(|task| seeds.iter().map(move |&seed| UnitId { task, seed }))
             .collect()
