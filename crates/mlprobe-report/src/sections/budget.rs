@@ -6,7 +6,7 @@ use mlprobe_randomize::NullModel;
 use mlprobe_runner::{Experiment, ExperimentRun, Quartiles};
 
 use super::runs::{BaseTask, base_tasks, gaps, quartiles, row};
-use super::{Context, Section};
+use super::{Context, Rendered, Section};
 use crate::claims::{Input, RowKey};
 use crate::draw;
 use crate::errors::ReportError;
@@ -28,12 +28,7 @@ impl Section for Budget {
         exp.columns.iter().any(|c| c == "epochs")
     }
 
-    fn render(
-        &self,
-        (exp, run): Input<'_>,
-        ctx: &Context<'_, '_>,
-        md: &mut Markdown,
-    ) -> Result<Vec<Figure>, ReportError> {
+    fn render(&self, (exp, run): Input<'_>, ctx: &Context<'_, '_>, md: &mut Markdown) -> Rendered {
         let binarized = RowKey::of(mlprobe_binarize::NAME).strategy("none");
         let shuffled = RowKey::of(mlprobe_randomize::NAME)
             .strategy(NullModel::B.name())

@@ -3,7 +3,7 @@
 
 use mlprobe_runner::ComplexityMap;
 
-use super::{Context, Section};
+use super::{Context, Rendered, Section};
 use crate::claims::Input;
 use crate::draw::{self, Heatmap, Scatter, file_stem};
 use crate::errors::ReportError;
@@ -18,12 +18,7 @@ impl Section for ComplexityMapSection {
         run.complexity.is_some()
     }
 
-    fn render(
-        &self,
-        (exp, run): Input<'_>,
-        ctx: &Context<'_, '_>,
-        md: &mut Markdown,
-    ) -> Result<Vec<Figure>, ReportError> {
+    fn render(&self, (exp, run): Input<'_>, ctx: &Context<'_, '_>, md: &mut Markdown) -> Rendered {
         let map = run.complexity.as_ref().expect("applies");
         let figures = figures(ctx, &exp.name, map)?;
         md.heading(2, &format!("Complexity map ({})", exp.name));

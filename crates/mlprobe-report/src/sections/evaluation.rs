@@ -5,10 +5,8 @@ use mlprobe_graph::Selection;
 use mlprobe_runner::{Experiment, ExperimentRun};
 
 use super::runs::{BaseTask, base_tasks, median};
-use super::{Context, Section};
+use super::{Context, Rendered, Section};
 use crate::claims::{Input, RowKey};
-use crate::errors::ReportError;
-use crate::figure::Figure;
 use crate::markdown::{Markdown, Table, num};
 
 /// The paper's Fig. 1 window: the binarized easy MNIST network is back at
@@ -26,12 +24,7 @@ impl Section for ReferenceEvaluation {
         exp.columns.iter().any(|c| c.starts_with("eval_")) && !run.units.is_empty()
     }
 
-    fn render(
-        &self,
-        (exp, run): Input<'_>,
-        _: &Context<'_, '_>,
-        md: &mut Markdown,
-    ) -> Result<Vec<Figure>, ReportError> {
+    fn render(&self, (exp, run): Input<'_>, _: &Context<'_, '_>, md: &mut Markdown) -> Rendered {
         let bases = base_tasks(exp);
         let curves = curves(run);
         let arms: Vec<String> = (bases.first())

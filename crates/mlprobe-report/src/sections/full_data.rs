@@ -3,10 +3,8 @@
 use mlprobe_runner::{DataSource, Experiment, ExperimentRun, quantile};
 
 use super::runs::{gaps, median, median_full, row, trained};
-use super::{Context, Section};
+use super::{Context, Rendered, Section};
 use crate::claims::{Input, RowKey};
-use crate::errors::ReportError;
-use crate::figure::Figure;
 use crate::markdown::{Markdown, Table, num};
 
 const BINARIZED: RowKey = RowKey::of(mlprobe_binarize::NAME).strategy("none");
@@ -21,12 +19,7 @@ impl Section for FullData {
             && row(run, |r| BINARIZED.matches(r)).is_some()
     }
 
-    fn render(
-        &self,
-        (exp, run): Input<'_>,
-        ctx: &Context<'_, '_>,
-        md: &mut Markdown,
-    ) -> Result<Vec<Figure>, ReportError> {
+    fn render(&self, (exp, run): Input<'_>, ctx: &Context<'_, '_>, md: &mut Markdown) -> Rendered {
         let bin = row(run, |r| BINARIZED.matches(r)).expect("applies");
         let mut table = Table::new(["task", "data", "full %", "binarized %", "gap", "run"]);
         for (t, spec) in exp.tasks.iter().enumerate() {

@@ -5,10 +5,8 @@ use mlprobe_graph::Selection;
 use mlprobe_runner::{Experiment, ExperimentRun, Quartiles, Row, quantile};
 
 use super::runs::{gaps, median, median_full, network, quartiles, row};
-use super::{Context, Section};
+use super::{Context, Rendered, Section};
 use crate::claims::{Input, RowKey};
-use crate::errors::ReportError;
-use crate::figure::Figure;
 use crate::markdown::{Markdown, Table, num};
 
 /// A layer "carries" the easy/hard difference when its hard - easy gap is
@@ -35,12 +33,7 @@ impl Section for Layers {
         (run.units.first()).is_some_and(|u| u.rows.iter().any(|r| binarized.matches(r) && restricted(r)))
     }
 
-    fn render(
-        &self,
-        (exp, run): Input<'_>,
-        _: &Context<'_, '_>,
-        md: &mut Markdown,
-    ) -> Result<Vec<Figure>, ReportError> {
+    fn render(&self, (exp, run): Input<'_>, _: &Context<'_, '_>, md: &mut Markdown) -> Rendered {
         let bin = |which: &'static str| row(run, |r| RowKey::of(mlprobe_binarize::NAME).strategy(which).matches(r));
         let rows = Restrictions {
             all: bin("none"),

@@ -27,12 +27,15 @@ pub(crate) struct Context<'r, 'a> {
     pub all: &'r [Input<'a>],
 }
 
+/// What rendering a section gives: its figures.
+pub(crate) type Rendered = Result<Vec<Figure>, ReportError>;
+
 /// A section of `REPORT.md` about one run.
 pub(crate) trait Section: Sync {
     /// Whether the run has what the section shows.
     fn applies(&self, input: Input<'_>) -> bool;
     /// Writes the section into `md` and returns its figures.
-    fn render(&self, input: Input<'_>, ctx: &Context<'_, '_>, md: &mut Markdown) -> Result<Vec<Figure>, ReportError>;
+    fn render(&self, input: Input<'_>, ctx: &Context<'_, '_>, md: &mut Markdown) -> Rendered;
 }
 
 /// Every section, in the order each run shows them.

@@ -5,7 +5,7 @@ use mlprobe_core::RunStatus;
 use mlprobe_runner::{Quartiles, spearman};
 
 use super::runs::{quartiles, row};
-use super::{Context, Section};
+use super::{Context, Rendered, Section};
 use crate::claims::{Input, RowKey};
 use crate::draw;
 use crate::errors::ReportError;
@@ -26,7 +26,7 @@ impl Section for Synthetic {
         !exp.tasks.is_empty() && exp.tasks.iter().all(|t| t.knob.is_some())
     }
 
-    fn render(&self, input: Input<'_>, ctx: &Context<'_, '_>, md: &mut Markdown) -> Result<Vec<Figure>, ReportError> {
+    fn render(&self, input: Input<'_>, ctx: &Context<'_, '_>, md: &mut Markdown) -> Rendered {
         curve(input, ctx, md)
     }
 }

@@ -2,10 +2,8 @@
 
 use std::fmt::Write;
 
-use super::{Context, Section};
+use super::{Context, Rendered, Section};
 use crate::claims::{Input, covers};
-use crate::errors::ReportError;
-use crate::figure::Figure;
 use crate::markdown::{Markdown, num};
 use crate::panels::strategy_name;
 
@@ -69,7 +67,7 @@ impl Section for Uncovered {
             .any(|((probe, strategy, _, _), _)| probe != "none" && !covers(exp, probe, strategy))
     }
 
-    fn render(&self, input: Input<'_>, _: &Context<'_, '_>, md: &mut Markdown) -> Result<Vec<Figure>, ReportError> {
+    fn render(&self, input: Input<'_>, _: &Context<'_, '_>, md: &mut Markdown) -> Rendered {
         md.raw(&tables(input));
         Ok(Vec::new())
     }
