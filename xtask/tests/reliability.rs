@@ -254,3 +254,44 @@ fn sizes_the_machine_cannot_hold_are_refused_before_any_work() {
         assert!(!out.exists(), "{to}: wrote {}", out.display());
     }
 }
+
+#[test]
+fn a_plan_counts_what_is_left_and_a_forced_kernel_must_exist() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = experiment(dir.path());
+    let out = dir.path().join("out");
+    let plan = |out: &Path| {
+        let o = reproduce(&file, out).arg("--plan").output().unwrap();
+        assert!(o.status.success(), "{}", stderr(&o));
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    };
+    let row = |text: &str| -> Vec<String> {
+        let line = text
+            .lines()
+            .find(|l| l.starts_with("small "))
+            .expect("a row for the experiment");
+        line.split_whitespace().map(str::to_string).collect()
+    };
+    // Nothing done yet: every unit to compute, every model to train.
+    let before = row(&plan(&out));
+    assert_eq!(before[2], "0", "{before:?}");
+    assert_eq!(before[1], before[3], "{before:?}");
+    assert!(!out.exists(), "a plan writes nothing");
+    let o = reproduce(&file, &out).output().unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    // After the run: every unit done, nothing to train.
+    let after = row(&plan(&out));
+    assert_eq!(
+        (after[2].as_str(), after[3].as_str(), after[4].as_str()),
+        (before[1].as_str(), "0", "0"),
+        "{after:?}"
+    );
+
+    let o = reproduce(&file, &out).env("MLPROBE_SIMD", "sse9").output().unwrap();
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("MLPROBE_SIMD: unknown SIMD level `sse9`"),
+        "{}",
+        stderr(&o)
+    );
+}
