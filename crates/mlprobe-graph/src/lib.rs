@@ -14,6 +14,7 @@
 //!   of examples, and [`SweepEvaluator`] for the many related networks of a
 //!   probe sweep; [`simd`] compiles their kernels for every vector width
 //!   from one definition;
+//! - [`linear_cka`]: how alike two layers' activations are (linear CKA);
 //! - [`store`]: model files (safetensors), MLPs saved by PyTorch, and the
 //!   reference implementation's edge lists;
 //! - the data types of `mlprobe-tasks` ([`Task`], [`Embedded`], [`Examples`]),
@@ -30,6 +31,7 @@
 //! ```
 
 pub mod activation;
+pub mod cka;
 pub mod errors;
 pub mod eval;
 pub mod incremental;
@@ -45,6 +47,7 @@ pub mod store;
 pub mod weights;
 
 pub use activation::Activation;
+pub use cka::{CkaError, linear_cka};
 pub use errors::{EdgeListError, StoreError};
 pub use eval::Evaluator;
 pub use incremental::{SweepEvaluator, SweepStats};
