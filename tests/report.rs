@@ -72,7 +72,7 @@ fn tiny_reproduction_writes_csv_figures_and_report_and_resumes() {
 
     // REPORT.md names every claim and embeds every figure.
     let md = String::from_utf8(read(&report)).unwrap();
-    for claim in mlprobe_report::claims::ALL.iter().map(|c| c.text()) {
+    for claim in mlprobe_report::claims::ALL.iter().map(|c| c.text) {
         assert!(md.contains(claim), "missing claim: {claim}");
     }
     for (name, _) in &pngs {

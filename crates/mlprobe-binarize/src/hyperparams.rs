@@ -1,5 +1,7 @@
 //! Binarization parameters, checked before use.
 
+use mlprobe_graph::params::is_non_negative;
+
 use crate::errors::BinarizeError;
 
 /// Binarization parameters as given (unchecked).
@@ -13,7 +15,7 @@ pub struct BinarizeParams {
 impl BinarizeParams {
     /// Whether the parameters are valid.
     fn validate(&self) -> Result<(), BinarizeError> {
-        if !(self.threshold.is_finite() && self.threshold >= 0.0) {
+        if !is_non_negative(self.threshold as f64) {
             return Err(BinarizeError::Threshold(self.threshold));
         }
         Ok(())

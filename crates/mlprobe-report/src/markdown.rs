@@ -10,6 +10,18 @@ pub fn num(v: Option<f64>, decimals: usize) -> String {
     v.map(|v| format!("{v:.decimals$}")).unwrap_or_else(|| "-".into())
 }
 
+/// Every distinct item, once, in the order of first appearance (for lists
+/// of values in the text).
+pub fn distinct<T: PartialEq>(items: impl IntoIterator<Item = T>) -> Vec<T> {
+    let mut out = Vec::new();
+    for item in items {
+        if !out.contains(&item) {
+            out.push(item);
+        }
+    }
+    out
+}
+
 /// A table: a header and rows of cells (a `|` in a cell is escaped).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Table {
@@ -104,11 +116,6 @@ impl Markdown {
     /// The text.
     pub fn into_string(self) -> String {
         self.text
-    }
-
-    /// The text so far.
-    pub fn as_str(&self) -> &str {
-        &self.text
     }
 }
 

@@ -183,6 +183,14 @@ fn box_panel(
     }
 }
 
+/// The layer sizes of task `t`'s networks in a run, e.g. `784-64-2`.
+pub(crate) fn network(exp: &Experiment, run: &ExperimentRun, t: usize) -> String {
+    let spec = &exp.tasks[t];
+    let inputs = run.units.iter().find(|u| u.task == t).map_or(0, |u| u.inputs);
+    let sizes = spec.training.sizes(inputs, spec.classes.len());
+    sizes.iter().map(|s| s.to_string()).collect::<Vec<_>>().join("-")
+}
+
 /// Groups a run's rows into panels. Rows are identified by position (every
 /// unit has the same rows in the same order); row 0 is the trained network.
 pub fn panels(exp: &Experiment, run: &ExperimentRun) -> Panels {

@@ -2,10 +2,11 @@
 //! the experiments configured them, and one line per experiment.
 
 use mlprobe_core::TrainParams;
-use mlprobe_runner::{Experiment, ExperimentRun};
+use mlprobe_runner::{ExperimentRun, TaskSpec};
 
 use crate::claims::Input;
-use crate::markdown::{Markdown, Table};
+use crate::markdown::{Markdown, Table, distinct};
+use crate::panels::network;
 
 /// The burn release mlprobe is built on (pinned in the workspace manifest).
 pub const BURN_VERSION: &str = "0.22.1";
@@ -26,35 +27,17 @@ pub struct Context {
     pub wall: std::time::Duration,
 }
 
-/// Every distinct value of `value` over the runs' tasks, in order, joined by ` / `.
-fn distinct<'a>(
-    tasks: impl IntoIterator<Item = &'a mlprobe_runner::TaskSpec>,
-    value: impl Fn(&TrainParams) -> String,
-) -> String {
-    let mut values: Vec<String> = Vec::new();
-    for t in tasks {
-        let v = value(t.training.params());
-        if !values.contains(&v) {
-            values.push(v);
-        }
-    }
-    values.join(" / ")
+/// Every distinct value of `value` over the tasks, in order, joined by ` / `.
+fn values<'a>(tasks: impl IntoIterator<Item = &'a TaskSpec>, value: impl Fn(&TrainParams) -> String) -> String {
+    distinct(tasks.into_iter().map(|t| value(t.training.params()))).join(" / ")
 }
 
-/// The network sizes of an experiment's tasks, e.g. `784-64-2`.
-fn networks(exp: &Experiment, run: &ExperimentRun) -> String {
-    let mut values: Vec<String> = Vec::new();
-    for (t, spec) in exp.tasks.iter().enumerate() {
-        let inputs = run.units.iter().find(|u| u.task == t).map_or(0, |u| u.inputs);
-        let v = (spec.training.sizes(inputs, spec.classes.len()).iter())
-            .map(|s| s.to_string())
-            .collect::<Vec<_>>()
-            .join("-");
-        if !values.contains(&v) {
-            values.push(v);
-        }
-    }
-    values.join(" / ")
+/// The network sizes of every task of the runs, each once, e.g. `784-64-2`.
+fn networks(inputs: &[Input<'_>]) -> String {
+    let all = inputs
+        .iter()
+        .flat_map(|&(exp, run)| (0..exp.tasks.len()).map(move |t| network(exp, run, t)));
+    distinct(all).join(" / ")
 }
 
 /// `N of M trained`, naming the tasks with failed runs (the arms of a
@@ -120,19 +103,11 @@ pub(crate) fn write(inputs: &[Input<'_>], ctx: &Context, md: &mut Markdown) {
             md.item("Data: unless a task names a `data_dir`, the embedded 10,000-image subsets of MNIST and Fashion-MNIST (7,996 training and 2,004 test images, 80/20 per class), so a class pair has about 1,650 training and 400 test images.");
             md.item(&format!(
                 "Model and training, as the experiments configure them: MLP {} with {} hidden activations, PyTorch-style initialisation, Adam (learning rate {}, cosine annealing per epoch), batch {}, NLL on log-softmax; trained biases and the training activation kept in every probe unless an experiment's `[evaluation]` says otherwise. A run whose full-precision test accuracy is below its experiment's threshold ({} %) counts as failed and is left out of every statistic.",
-                {
-                    let mut all: Vec<String> = Vec::new();
-                    for n in inputs.iter().flat_map(|(e, r)| networks(e, r).split(" / ").map(str::to_string).collect::<Vec<_>>()) {
-                        if !all.contains(&n) {
-                            all.push(n);
-                        }
-                    }
-                    all.join(" / ")
-                },
-                distinct(tasks(), |p| p.activation.to_string()),
-                distinct(tasks(), |p| p.learning_rate.to_string()),
-                distinct(tasks(), |p| p.batch_size.to_string()),
-                distinct(tasks(), |p| p.failed_below.to_string()),
+                networks(inputs),
+                values(tasks(), |p| p.activation.to_string()),
+                values(tasks(), |p| p.learning_rate.to_string()),
+                values(tasks(), |p| p.batch_size.to_string()),
+                values(tasks(), |p| p.failed_below.to_string()),
             ));
         }
         Some(model) => {
@@ -171,12 +146,12 @@ pub(crate) fn write(inputs: &[Input<'_>], ctx: &Context, md: &mut Markdown) {
     for (exp, run) in inputs {
         table.row([
             exp.name.clone(),
-            networks(exp, run),
-            distinct(&exp.tasks, |p| p.activation.to_string()),
+            networks(&[(exp, run)]),
+            values(&exp.tasks, |p| p.activation.to_string()),
             if exp.model.is_some() {
                 "given".to_string()
             } else {
-                distinct(&exp.tasks, |p| p.epochs.to_string())
+                values(&exp.tasks, |p| p.epochs.to_string())
             },
             run.summary.seeds.len().to_string(),
             run.units.first().map_or(0, |u| u.rows.len() - 1).to_string(),

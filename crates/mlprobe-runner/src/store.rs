@@ -211,11 +211,6 @@ impl Store {
         )
     }
 
-    /// Whether the model of `spec` and `seed` is in the cache (a stat, no read).
-    pub(crate) fn has_model(&self, spec: &TaskSpec, seed: u64) -> bool {
-        self.model_path(spec, seed).exists()
-    }
-
     /// The cached model of `spec` and `seed`, if present and valid; a
     /// damaged file, or one of another seed, is set aside.
     pub(crate) fn load_model(&self, spec: &TaskSpec, seed: u64) -> Result<Option<WeightStack>, RunError> {

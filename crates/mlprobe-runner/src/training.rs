@@ -85,7 +85,7 @@ pub(crate) fn train_missing(
         let spec = &exp.tasks[unit.task];
         // The model file is looked at first: a stat, where the unit file is read.
         let path = store.model_path(spec, unit.seed);
-        if store.has_model(spec, unit.seed) || wanted.contains(&path) || store.unit_is_done(exp, unit, points) {
+        if path.exists() || wanted.contains(&path) || store.unit_is_done(exp, unit, points) {
             continue;
         }
         wanted.insert(path);

@@ -3,7 +3,6 @@
 
 use std::time::Duration;
 
-use anyhow::bail;
 use mlprobe_core::{TrainConfig, train};
 use mlprobe_graph::WeightStack;
 use mlprobe_tasks::Task;
@@ -105,7 +104,7 @@ fn stacked_run(task: &Task, config: &TrainConfig, repeat: usize) -> anyhow::Resu
     let alone: Vec<WeightStack> = (0..STACKS[STACKS.len() - 1] as u64)
         .map(|s| Ok(train(task, config, s)?.into_model().weights))
         .collect::<anyhow::Result<_>>()?;
-    let (mut solo, mut best) = (None, (f64::MAX, 1));
+    let (mut solo, mut best, mut all_same) = (None, (f64::MAX, 1), true);
     for size in STACKS {
         let seeds: Vec<u64> = (0..size as u64).collect();
         let (t, out) = measure::timed(repeat.min(3), || mlprobe_core::train_stack(task, config, &seeds));
@@ -122,9 +121,7 @@ fn stacked_run(task: &Task, config: &TrainConfig, repeat: usize) -> anyhow::Resu
             solo_step / per_step,
             if same { "same as alone" } else { "DIFFER" }
         );
-        if !same {
-            bail!("stacked training of {size} models gave other weights than training alone");
-        }
+        all_same &= same;
     }
     let products = step_products(&sizes, config.batch_size);
     println!(
@@ -148,7 +145,7 @@ fn stacked_run(task: &Task, config: &TrainConfig, repeat: usize) -> anyhow::Resu
             format!("{:.3} ms (stack of {})", best.0 * 1e3, best.1),
             best.0 <= STACKED_STEP.as_secs_f64(),
         ),
-        Target::check("stacked models are the models trained alone", true),
+        Target::check("stacked models are the models trained alone", all_same),
     ])
 }
 

@@ -117,11 +117,6 @@ pub struct Claim {
 }
 
 impl Claim {
-    /// The claim in the paper's words (shortened).
-    pub fn text(&self) -> &'static str {
-        self.text
-    }
-
     /// Whether it reads the sweep of `probe` and `strategy`.
     fn reads(&self, probe: &str, strategy: &str) -> bool {
         self.needs.iter().any(|k| k.reads(probe, strategy))

@@ -5,7 +5,7 @@ use mlprobe_graph::Selection;
 
 use super::reading::{Input, best, curve};
 use super::{Claim, Finding, RowKey, Verdict};
-use crate::markdown::{Table, num};
+use crate::markdown::{Table, distinct, num};
 
 /// A gain counts when the best noisy median beats no noise by this many points.
 const MIN_GAIN: f64 = 1.0;
@@ -137,12 +137,9 @@ fn flip_gains(exp: &mlprobe_runner::Experiment, run: &mlprobe_runner::Experiment
 
 /// The datasets with the activations their models were trained with.
 fn trained_with(exp: &mlprobe_runner::Experiment) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    for spec in &exp.tasks {
-        let item = format!("{} {}", spec.dataset, spec.training.activation);
-        if !out.contains(&item) {
-            out.push(item);
-        }
-    }
-    out
+    distinct(
+        exp.tasks
+            .iter()
+            .map(|s| format!("{} {}", s.dataset, s.training.activation)),
+    )
 }

@@ -11,7 +11,7 @@ use crate::claims::{Input, RowKey};
 use crate::draw;
 use crate::errors::ReportError;
 use crate::figure::Figure;
-use crate::markdown::{Markdown, Table};
+use crate::markdown::{Markdown, Table, distinct};
 use crate::panels::{LinePanel, Series};
 
 /// A gap "saturates" at the first budget reaching this share of its largest median.
@@ -33,13 +33,11 @@ impl Section for Budget {
         let shuffled = RowKey::of(mlprobe_randomize::NAME)
             .strategy(NullModel::B.name())
             .signed(false);
-        let mut epochs: Vec<String> = Vec::new();
-        for spec in &exp.tasks {
-            let v = spec.arm_value("epochs").unwrap_or_default().to_string();
-            if !epochs.contains(&v) {
-                epochs.push(v);
-            }
-        }
+        let epochs = distinct(
+            exp.tasks
+                .iter()
+                .map(|s| s.arm_value("epochs").unwrap_or_default().to_string()),
+        );
         md.heading(2, &format!("Gap against the training budget ({})", exp.name));
         md.para(&format!(
             "Every task trained for {} epochs ({} seeds each). Cells: median gap in points [25 %, 75 %] over trained seeds, with the Adam steps of that budget; `failed` counts runs below the failure threshold.",

@@ -4,10 +4,11 @@
 use mlprobe_graph::Selection;
 use mlprobe_runner::{Experiment, ExperimentRun, Quartiles, Row, quantile};
 
-use super::runs::{gaps, median, median_full, network, quartiles, row};
+use super::runs::{gaps, median, median_full, quartiles, row};
 use super::{Context, Rendered, Section};
 use crate::claims::{Input, RowKey};
 use crate::markdown::{Markdown, Table, num};
+use crate::panels::network;
 
 /// A layer "carries" the easy/hard difference when its hard - easy gap is
 /// over this many points and at least twice the other layer's.
@@ -48,7 +49,7 @@ impl Section for Layers {
         for (t, spec) in exp.tasks.iter().enumerate() {
             table.row([
                 format!("{} {} {}", spec.dataset, spec.label, spec.classes_label()),
-                network(run, t, spec),
+                network(exp, run, t),
                 num(median_full(run, t), 1),
                 cell(t, rows.all),
                 cell(t, rows.first),
@@ -84,7 +85,7 @@ fn where_it_lives(exp: &Experiment, run: &ExperimentRun, rows: &Restrictions, md
         lines.push(format!(
             "{} {}: hard - easy gap {} (all), {} (first only), {} (last only): carried by {carried}",
             easy.dataset,
-            network(run, e, easy),
+            network(exp, run, e),
             num(d_all, 1),
             num(d_first, 1),
             num(d_last, 1)
@@ -118,7 +119,7 @@ fn pruned(exp: &Experiment, run: &ExperimentRun, md: &mut Markdown) {
         table.row(
             [
                 format!("{} {} {}", spec.dataset, spec.label, spec.classes_label()),
-                network(run, t, spec),
+                network(exp, run, t),
             ]
             .into_iter()
             .chain(prune.iter().map(|(r, _)| num(median(run, t, *r), 1))),

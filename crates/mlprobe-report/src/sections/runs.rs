@@ -55,10 +55,3 @@ pub(super) fn base_tasks(exp: &Experiment) -> Vec<(BaseTask, Vec<usize>)> {
     }
     out
 }
-
-/// The layer sizes of task `t`'s networks, e.g. `784-64-2`.
-pub(super) fn network(run: &ExperimentRun, t: usize, spec: &mlprobe_runner::TaskSpec) -> String {
-    let inputs = run.units.iter().find(|u| u.task == t).map_or(0, |u| u.inputs);
-    let sizes = spec.training.sizes(inputs, spec.classes.len());
-    sizes.iter().map(|s| s.to_string()).collect::<Vec<_>>().join("-")
-}

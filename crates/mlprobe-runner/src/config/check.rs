@@ -74,10 +74,10 @@ fn checked_training(params: TrainParams, failed_below: f64, prefix: &str) -> Res
 
 /// `[training]`: every arm's parameters valid; the first arm's, checked.
 fn check_training(arms: &[Arm], failed_below: f64) -> Result<TrainConfig, InvalidKey> {
-    for arm in arms {
-        checked_training(arm.params.clone(), failed_below, "training")?;
-    }
-    checked_training(arms[0].params.clone(), failed_below, "training")
+    let configs = (arms.iter())
+        .map(|arm| checked_training(arm.params.clone(), failed_below, "training"))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(configs.into_iter().next().expect("at least one arm"))
 }
 
 /// `[runs]`: seed counts in range (the threshold is checked with training).
