@@ -102,7 +102,7 @@ fn layer_restricted_probes_and_task_training_values() {
         let (net, _) = mlprobe_graph::load_model(&path).unwrap();
         let eval = Evaluator::new(&tasks[u.task].test);
         for (row, layer) in [(2, LayerRef::First), (3, LayerRef::Last)] {
-            let one = OnLayers::new(Binarize::SIGN, vec![layer]).apply(&net, &mut probe_rng(0));
+            let one = OnLayers::new(Binarize::SIGN, vec![layer.clone()]).apply(&net, &mut probe_rng(0));
             assert_eq!(u.rows[row].accuracy, eval.accuracy(&one));
             let kept = if layer == LayerRef::First { 1 } else { 0 };
             assert_eq!(one.layers[kept].weights, net.layers[kept].weights);
@@ -110,4 +110,66 @@ fn layer_restricted_probes_and_task_training_values() {
     }
     let summary = std::fs::read_to_string(out.path().join("depth/summary.json")).unwrap();
     assert!(summary.contains("\"hard hidden=16-8\""), "{summary}");
+}
+
+#[test]
+fn a_cnn_is_an_arm_whose_layers_are_probed_by_name() {
+    let probes = "[[probes]]\nprobe = \"binarize\"\nlayers = [\"conv1\"]\n\
+                  [[probes]]\nprobe = \"prune\"\nstrategies = [\"smallest\"]\nlevels = [0.0, 0.5]\n\
+                  after = [{ probe = \"randomize\", strategies = [\"B\"] }]\n";
+    let toml = tiny_toml(1, probes)
+        .replace(
+            "hidden = [64]",
+            "architecture = [\"mlp\", \"cnn\"]\nhidden = [16]\nconv = { channels = [4, 8], kernel = 5 }",
+        )
+        .replace("epochs = 75", "epochs = 2");
+    // conv1 is a CNN's name: the MLP arm lacks it.
+    let err = Experiment::from_toml("arch", &toml, std::path::Path::new("arch.toml"))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("`probes[0].layers` = conv1") && err.contains("has 2"),
+        "{err}"
+    );
+    let toml = toml.replace("architecture = [\"mlp\", \"cnn\"]", "architecture = \"cnn\"");
+    let exp = experiment("arch", &toml);
+    let out = tempfile::tempdir().unwrap();
+    let run = run_experiment(&exp, &options(out.path())).unwrap();
+    let tasks = mlprobe_runner::load_tasks(&exp).unwrap();
+    for u in &run.units {
+        let path = mlprobe_runner::Store::new(out.path()).model_path(&exp.tasks[u.task], u.seed);
+        let (net, _) = mlprobe_graph::load_model(&path).unwrap();
+        assert_eq!(net.layer_names(), ["conv1", "conv2", "fc"]);
+        assert_eq!(
+            net.layers[1].n_in,
+            4 * 25,
+            "a kernel's inputs are (channel, offset) pairs"
+        );
+        let eval = Evaluator::new(&tasks[u.task].test);
+        let conv1 = OnLayers::new(Binarize::SIGN, vec![LayerRef::Name("conv1".into())]).apply(&net, &mut probe_rng(0));
+        assert_eq!(u.rows[1].accuracy, eval.accuracy(&conv1));
+        assert_eq!(u.rows[0].accuracy, eval.accuracy(&net));
+        assert!(
+            u.rows[0].accuracy > 80.0,
+            "a CNN learns in two epochs: {}",
+            u.rows[0].accuracy
+        );
+    }
+    // Keys that do not fit: named before anything trains.
+    let bad = |from: &str, to: &str| {
+        let t = toml.replace(from, to);
+        Experiment::from_toml("arch", &t, std::path::Path::new("arch.toml"))
+            .unwrap_err()
+            .to_string()
+    };
+    let err = bad("kernel = 5", "kernel = 13");
+    assert!(err.contains("`training.conv.kernel` = 13"), "{err}");
+    let err = bad("channels = [4, 8]", "channels = [4, 0]");
+    assert!(err.contains("`training.conv.channels`"), "{err}");
+    let err = bad("architecture = \"cnn\"", "architecture = \"lstm\"");
+    assert!(err.contains("lstm") && err.contains("mlp, cnn"), "{err}");
+    let err = bad("architecture = \"cnn\"", "architecture = \"mlp\"");
+    assert!(err.contains("training.conv"), "{err}");
+    let err = bad("layers = [\"conv1\"]", "layers = [\"conv3\"]");
+    assert!(err.contains("conv3") && err.contains("conv1, conv2, fc"), "{err}");
 }

@@ -25,6 +25,9 @@ pub enum TrainError {
         /// The memory training would need.
         megabytes: u64,
     },
+    /// A CNN's shape does not fit itself or the data.
+    #[error("{0}")]
+    Shape(mlprobe_graph::ShapeError),
     /// The task and the network do not fit together.
     #[error("task does not fit the network: {0}")]
     TaskMismatch(String),

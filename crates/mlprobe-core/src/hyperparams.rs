@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use mlprobe_graph::Activation;
+use mlprobe_graph::{Activation, Architecture, ArchitectureKind, ConvShape};
 
 use crate::errors::TrainError;
 
@@ -16,8 +16,14 @@ use crate::errors::TrainError;
 /// [`TrainParams::embedded()`], 75 epochs, the same number of steps.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TrainParams {
-    /// Hidden layer sizes, e.g. `[64]`.
+    /// The kind of network: an MLP (the paper's) or a CNN.
+    #[serde(default, skip_serializing_if = "is_mlp")]
+    pub architecture: ArchitectureKind,
+    /// Hidden layer sizes of an MLP, e.g. `[64]` (a CNN has none).
     pub hidden: Vec<usize>,
+    /// The convolution blocks of a CNN (unused by an MLP).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conv: Option<ConvParams>,
     /// Activation after every hidden layer.
     pub activation: Activation,
     /// Passes over the training set; the cosine schedule spans them all.
@@ -37,10 +43,36 @@ fn default_failed_below() -> f64 {
     70.0
 }
 
+fn is_mlp(kind: &ArchitectureKind) -> bool {
+    *kind == ArchitectureKind::Mlp
+}
+
+/// The convolution blocks of a CNN: LeNet-like by default (two 5x5
+/// convolutions with 8 and 16 channels, about 3,400 kernel weights).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConvParams {
+    /// Output channels of each block.
+    pub channels: Vec<usize>,
+    /// Side of every square kernel.
+    pub kernel: usize,
+}
+
+impl Default for ConvParams {
+    fn default() -> Self {
+        Self {
+            channels: vec![8, 16],
+            kernel: 5,
+        }
+    }
+}
+
 impl Default for TrainParams {
     fn default() -> Self {
         Self {
+            architecture: ArchitectureKind::Mlp,
             hidden: vec![64],
+            conv: None,
             activation: Activation::Relu,
             epochs: 10,
             batch_size: 128,
@@ -61,8 +93,26 @@ impl TrainParams {
     }
 
     /// Checks every parameter; the error names the first one out of range.
-    pub fn check(self) -> Result<TrainConfig, TrainError> {
+    /// A CNN without its `conv` keys gets [`ConvParams::default`].
+    pub fn check(mut self) -> Result<TrainConfig, TrainError> {
         let bad = |name, value: String, expected| Err(TrainError::OutOfRange { name, value, expected });
+        match self.architecture {
+            ArchitectureKind::Mlp if self.conv.is_some() => {
+                return bad("conv", format!("{:?}", self.conv), "no conv keys for an MLP");
+            }
+            ArchitectureKind::Cnn => {
+                let conv = self.conv.get_or_insert_with(ConvParams::default);
+                let probe = ConvShape {
+                    side: usize::MAX / 2,
+                    channels: conv.channels.clone(),
+                    kernel: conv.kernel,
+                };
+                if let Err(e) = probe.check() {
+                    return Err(TrainError::Shape(e));
+                }
+            }
+            ArchitectureKind::Mlp => {}
+        }
         if self.hidden.contains(&0) || self.hidden.iter().any(|&w| w > MAX_WIDTH) {
             return bad(
                 "hidden",
@@ -119,18 +169,59 @@ impl TrainConfig {
             .collect()
     }
 
+    /// How the network for `inputs` features is wired; the error says why
+    /// a CNN does not fit the data (images not square, too small for its kernels).
+    pub fn architecture(&self, inputs: usize) -> Result<Architecture, TrainError> {
+        let Some(conv) = self
+            .0
+            .conv
+            .as_ref()
+            .filter(|_| self.0.architecture == ArchitectureKind::Cnn)
+        else {
+            return Ok(Architecture::Mlp);
+        };
+        let shape = ConvShape {
+            side: Architecture::square_side(inputs).map_err(TrainError::Shape)?,
+            channels: conv.channels.clone(),
+            kernel: conv.kernel,
+        };
+        shape.check().map_err(TrainError::Shape)?;
+        Ok(Architecture::Cnn(shape))
+    }
+
+    /// The name of every layer of the network (see
+    /// [`ArchitectureKind::layer_name`]), which does not depend on the data.
+    pub fn layer_names(&self) -> Vec<String> {
+        let depth = match (&self.0.architecture, &self.0.conv) {
+            (ArchitectureKind::Cnn, Some(conv)) => conv.channels.len() + 1,
+            _ => self.0.hidden.len() + 1,
+        };
+        (0..depth).map(|l| self.0.architecture.layer_name(l, depth)).collect()
+    }
+
     /// Weights and biases of the network for `inputs` features and `outputs` classes.
     pub fn weights(&self, inputs: usize, outputs: usize) -> u64 {
-        let sizes = self.sizes(inputs, outputs);
-        sizes.windows(2).map(|w| (w[0] as u64 + 1) * w[1] as u64).sum()
+        let layer_shapes = match self.architecture(inputs) {
+            Ok(Architecture::Cnn(shape)) => shape.layer_shapes(outputs),
+            _ => self.sizes(inputs, outputs).windows(2).map(|w| (w[0], w[1])).collect(),
+        };
+        layer_shapes.iter().map(|&(i, o)| (i as u64 + 1) * o as u64).sum()
     }
 
     /// Checks that the network for `inputs` features and `outputs` classes
-    /// is small enough to train ([`MAX_WEIGHTS`]).
+    /// fits the data and is small enough to train ([`MAX_WEIGHTS`]).
     pub fn check_size(&self, inputs: usize, outputs: usize) -> Result<(), TrainError> {
+        let architecture = self.architecture(inputs)?;
         let weights = self.weights(inputs, outputs);
         if weights > MAX_WEIGHTS {
-            let sizes: Vec<String> = self.sizes(inputs, outputs).iter().map(|n| n.to_string()).collect();
+            let sizes: Vec<String> = match architecture {
+                Architecture::Cnn(s) => s
+                    .layer_shapes(outputs)
+                    .iter()
+                    .map(|(i, o)| format!("{i}x{o}"))
+                    .collect(),
+                Architecture::Mlp => self.sizes(inputs, outputs).iter().map(|n| n.to_string()).collect(),
+            };
             return Err(TrainError::TooLarge {
                 sizes: sizes.join("-"),
                 weights,

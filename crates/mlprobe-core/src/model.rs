@@ -72,7 +72,7 @@ impl Mlp {
 }
 
 /// The hidden activation applied to `h`, elementwise.
-fn activate<const D: usize>(h: Tensor<D>, activation: Activation) -> Tensor<D> {
+pub(crate) fn activate<const D: usize>(h: Tensor<D>, activation: Activation) -> Tensor<D> {
     match activation {
         Activation::Tanh => h.tanh(),
         Activation::Relu => relu(h),
@@ -94,16 +94,7 @@ pub(crate) struct StackedMlp {
 impl StackedMlp {
     /// The networks `nets` (all of one shape and activation), stacked.
     pub(crate) fn new(nets: &[WeightStack], device: &Device) -> Self {
-        let m = nets.len();
-        let depth = nets[0].layers.len();
-        let (mut weights, mut biases) = (Vec::with_capacity(depth), Vec::with_capacity(depth));
-        for l in 0..depth {
-            let (n_in, n_out) = (nets[0].layers[l].n_in, nets[0].layers[l].n_out);
-            let w: Vec<f32> = nets.iter().flat_map(|n| n.layers[l].weights.iter().copied()).collect();
-            let b: Vec<f32> = nets.iter().flat_map(|n| n.layers[l].bias.iter().copied()).collect();
-            weights.push(Param::from_data(TensorData::new(w, [m, n_in, n_out]), device));
-            biases.push(Param::from_data(TensorData::new(b, [m, 1, n_out]), device));
-        }
+        let (weights, biases) = stack_layers(nets, device);
         Self {
             weights,
             biases,
@@ -126,35 +117,55 @@ impl StackedMlp {
 
     /// The plain weight view of every model of the stack.
     pub(crate) fn to_weights(&self) -> Vec<WeightStack> {
-        let layers: Vec<(usize, usize, Vec<f32>, Vec<f32>)> = self
-            .weights
-            .iter()
-            .zip(&self.biases)
-            .map(|(w, b)| {
-                let [_, n_in, n_out] = w.val().dims();
-                let values = |t: Tensor<3>| t.into_data().try_to_vec::<f32>().expect("parameters are f32");
-                (n_in, n_out, values(w.val()), values(b.val()))
-            })
-            .collect();
-        let m = self.weights[0].val().dims()[0];
-        (0..m)
-            .map(|i| {
-                let net = layers
-                    .iter()
-                    .map(|(n_in, n_out, w, b)| {
-                        let (wn, bn) = (n_in * n_out, *n_out);
-                        Layer::new(
-                            *n_in,
-                            *n_out,
-                            w[i * wn..(i + 1) * wn].to_vec(),
-                            b[i * bn..(i + 1) * bn].to_vec(),
-                        )
-                    })
-                    .collect();
-                WeightStack::new(self.activation, net)
-            })
+        (unstack_layers(&self.weights, &self.biases).into_iter())
+            .map(|layers| WeightStack::new(self.activation, layers))
             .collect()
     }
+}
+
+/// The layers of `nets` (all of one shape), stacked: layer `l`'s weights
+/// `[M, n_in, n_out]` and biases `[M, 1, n_out]`.
+pub(crate) fn stack_layers(nets: &[WeightStack], device: &Device) -> (Vec<Param<Tensor<3>>>, Vec<Param<Tensor<3>>>) {
+    let m = nets.len();
+    let depth = nets[0].layers.len();
+    let (mut weights, mut biases) = (Vec::with_capacity(depth), Vec::with_capacity(depth));
+    for l in 0..depth {
+        let (n_in, n_out) = (nets[0].layers[l].n_in, nets[0].layers[l].n_out);
+        let w: Vec<f32> = nets.iter().flat_map(|n| n.layers[l].weights.iter().copied()).collect();
+        let b: Vec<f32> = nets.iter().flat_map(|n| n.layers[l].bias.iter().copied()).collect();
+        weights.push(Param::from_data(TensorData::new(w, [m, n_in, n_out]), device));
+        biases.push(Param::from_data(TensorData::new(b, [m, 1, n_out]), device));
+    }
+    (weights, biases)
+}
+
+/// Each model's layers from stacked weights and biases (see [`stack_layers`]).
+pub(crate) fn unstack_layers(weights: &[Param<Tensor<3>>], biases: &[Param<Tensor<3>>]) -> Vec<Vec<Layer>> {
+    let layers: Vec<(usize, usize, Vec<f32>, Vec<f32>)> = weights
+        .iter()
+        .zip(biases)
+        .map(|(w, b)| {
+            let [_, n_in, n_out] = w.val().dims();
+            let values = |t: Tensor<3>| t.into_data().try_to_vec::<f32>().expect("parameters are f32");
+            (n_in, n_out, values(w.val()), values(b.val()))
+        })
+        .collect();
+    let m = weights[0].val().dims()[0];
+    (0..m)
+        .map(|i| {
+            (layers.iter())
+                .map(|(n_in, n_out, w, b)| {
+                    let (wn, bn) = (n_in * n_out, *n_out);
+                    Layer::new(
+                        *n_in,
+                        *n_out,
+                        w[i * wn..(i + 1) * wn].to_vec(),
+                        b[i * bn..(i + 1) * bn].to_vec(),
+                    )
+                })
+                .collect()
+        })
+        .collect()
 }
 
 fn tensor_values<const D: usize>(t: Tensor<D>) -> Vec<f32> {

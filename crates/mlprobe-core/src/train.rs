@@ -18,12 +18,13 @@
 use burn::module::Module;
 use burn::optim::{GradientsParams, ModuleOptimizer};
 use burn::tensor::{Tensor, TensorData};
-use mlprobe_graph::{Evaluator, WeightStack, initial_weights, probe_rng};
+use mlprobe_graph::{Architecture, Evaluator, ProbeRng, WeightStack, initial_network, initial_weights, probe_rng};
 use mlprobe_tasks::Task;
 use rand::seq::SliceRandom;
 use serde::{Deserialize, Serialize};
 
 use crate::adam::FusedAdam;
+use crate::cnn::StackedCnn;
 use crate::device;
 use crate::errors::TrainError;
 use crate::hyperparams::TrainConfig;
@@ -117,6 +118,71 @@ pub fn train(task: &Task, config: &TrainConfig, seed: u64) -> Result<TrainOutcom
     Ok(one.pop().expect("one model per seed"))
 }
 
+/// Trains `model`, a stack of `rngs.len()` networks (`log_probs` maps
+/// inputs `[M, batch, features]` to log-probabilities `[M, batch, classes]`),
+/// on `task.train`, each network's batches in the order its own `rng` draws;
+/// returns the model and every network's mean loss per epoch.
+fn fit<M: Module>(
+    mut model: M,
+    task: &Task,
+    config: &TrainConfig,
+    rngs: &mut [ProbeRng],
+    log_probs: impl Fn(&M, Tensor<3>) -> Tensor<3>,
+) -> (M, Vec<Vec<f32>>) {
+    let (m, n, dim, k) = (rngs.len(), task.train.len(), task.input_dim(), task.n_classes);
+    let device = device::cpu().autodiff();
+    let mut optim = ModuleOptimizer::from(FusedAdam {
+        beta_1: 0.9,
+        beta_2: 0.999,
+        epsilon: ADAM_EPSILON,
+    });
+    let mut orders: Vec<Vec<usize>> = vec![(0..n).collect(); m];
+    let mut loss_sums = vec![0.0f64; m];
+    let mut epoch_loss: Vec<Vec<f32>> = vec![Vec::with_capacity(config.epochs); m];
+    for epoch in 0..config.epochs {
+        let lr = config.learning_rate_at(epoch);
+        for (order, rng) in orders.iter_mut().zip(rngs.iter_mut()) {
+            order.shuffle(rng);
+        }
+        loss_sums.iter_mut().for_each(|s| *s = 0.0);
+        for start in (0..n).step_by(config.batch_size) {
+            let b = config.batch_size.min(n - start);
+            // Fresh buffers, moved into the tensors without a copy.
+            let mut xb: Vec<f32> = Vec::with_capacity(m * b * dim);
+            let mut target = vec![0.0f32; m * b * k];
+            for (j, order) in orders.iter().enumerate() {
+                for (r, &i) in order[start..start + b].iter().enumerate() {
+                    xb.extend_from_slice(task.train.row(i));
+                    target[(j * b + r) * k + task.train.y[i] as usize] = 1.0;
+                }
+            }
+            let x = Tensor::<3>::from_data(TensorData::new(xb, [m, b, dim]), &device);
+            let t = Tensor::<3>::from_data(TensorData::new(target, [m, b, k]), &device);
+            // Each model's mean loss over its batch; their sum has each
+            // model's own gradient.
+            let losses = (log_probs(&model, x) * t)
+                .sum_dim(2)
+                .sum_dim(1)
+                .mul_scalar(-1.0 / b as f64);
+            let values = losses
+                .clone()
+                .inner()
+                .into_data()
+                .try_to_vec::<f32>()
+                .expect("losses are f32");
+            for (s, v) in loss_sums.iter_mut().zip(values) {
+                *s += v as f64 * b as f64;
+            }
+            let grads = GradientsParams::from_grads(losses.sum().backward(), &model);
+            model = optim.step(lr, model, grads);
+        }
+        for (curve, s) in epoch_loss.iter_mut().zip(&loss_sums) {
+            curve.push((s / n as f64) as f32);
+        }
+    }
+    (model, epoch_loss)
+}
+
 /// Trains one network per seed on `task.train`, all in one stack, and
 /// judges each on `task.test`. Every model is the same bits as
 /// [`train()`] with its seed; a model that fails (stays below
@@ -139,74 +205,42 @@ pub fn train_stack(task: &Task, config: &TrainConfig, seeds: &[u64]) -> Result<V
         return Ok(Vec::new());
     }
 
-    let m = seeds.len();
-    let sizes = config.sizes(dim, k);
-    let mut rngs: Vec<_> = seeds.iter().map(|&s| probe_rng(s)).collect();
-    let init: Vec<WeightStack> = rngs
-        .iter_mut()
-        .map(|rng| initial_weights(&sizes, config.activation, rng))
-        .collect();
-
     let device = device::cpu().autodiff();
-    let mut model = StackedMlp::new(&init, &device);
-    let mut optim = ModuleOptimizer::from(FusedAdam {
-        beta_1: 0.9,
-        beta_2: 0.999,
-        epsilon: ADAM_EPSILON,
-    });
-    let n = task.train.len();
-    let mut orders: Vec<Vec<usize>> = vec![(0..n).collect(); m];
-    let mut loss_sums = vec![0.0f64; m];
-    let mut epoch_loss: Vec<Vec<f32>> = vec![Vec::with_capacity(config.epochs); m];
-
-    for epoch in 0..config.epochs {
-        let lr = config.learning_rate_at(epoch);
-        for (order, rng) in orders.iter_mut().zip(&mut rngs) {
-            order.shuffle(rng);
+    let mut rngs: Vec<_> = seeds.iter().map(|&s| probe_rng(s)).collect();
+    let (weights, curves) = match config.architecture(dim)? {
+        Architecture::Mlp => {
+            let sizes = config.sizes(dim, k);
+            let init: Vec<WeightStack> = (rngs.iter_mut())
+                .map(|rng| initial_weights(&sizes, config.activation, rng))
+                .collect();
+            let (model, curves) = fit(
+                StackedMlp::new(&init, &device),
+                task,
+                config,
+                &mut rngs,
+                StackedMlp::log_probs,
+            );
+            (model.valid().to_weights(), curves)
         }
-        loss_sums.iter_mut().for_each(|s| *s = 0.0);
-        for start in (0..n).step_by(config.batch_size) {
-            let b = config.batch_size.min(n - start);
-            // Fresh buffers, moved into the tensors without a copy.
-            let mut xb: Vec<f32> = Vec::with_capacity(m * b * dim);
-            let mut target = vec![0.0f32; m * b * k];
-            for (j, order) in orders.iter().enumerate() {
-                for (r, &i) in order[start..start + b].iter().enumerate() {
-                    xb.extend_from_slice(task.train.row(i));
-                    target[(j * b + r) * k + task.train.y[i] as usize] = 1.0;
-                }
-            }
-            let x = Tensor::<3>::from_data(TensorData::new(xb, [m, b, dim]), &device);
-            let t = Tensor::<3>::from_data(TensorData::new(target, [m, b, k]), &device);
-            // Each model's mean loss over its batch; their sum has each
-            // model's own gradient.
-            let losses = (model.log_probs(x) * t)
-                .sum_dim(2)
-                .sum_dim(1)
-                .mul_scalar(-1.0 / b as f64);
-            let values = losses
-                .clone()
-                .inner()
-                .into_data()
-                .try_to_vec::<f32>()
-                .expect("losses are f32");
-            for (s, v) in loss_sums.iter_mut().zip(values) {
-                *s += v as f64 * b as f64;
-            }
-            let grads = GradientsParams::from_grads(losses.sum().backward(), &model);
-            model = optim.step(lr, model, grads);
+        architecture => {
+            let init: Vec<WeightStack> = (rngs.iter_mut())
+                .map(|rng| initial_network(&architecture, config.activation, k, rng))
+                .collect();
+            let (model, curves) = fit(
+                StackedCnn::new(&init, &device),
+                task,
+                config,
+                &mut rngs,
+                StackedCnn::log_probs,
+            );
+            (model.valid().to_weights(), curves)
         }
-        for (curve, s) in epoch_loss.iter_mut().zip(&loss_sums) {
-            curve.push((s / n as f64) as f32);
-        }
-    }
+    };
 
     let eval = Evaluator::new(&task.test);
-    Ok(model
-        .valid()
-        .to_weights()
+    Ok(weights
         .into_iter()
-        .zip(epoch_loss)
+        .zip(curves)
         .map(|(weights, epoch_loss)| {
             let test_accuracy = eval.accuracy(&weights);
             let model = TrainedModel {
@@ -322,5 +356,25 @@ mod tests {
         let task = Task::from_classes(Embedded::Mnist.load(), &[0, 7]).unwrap();
         let config = TrainParams::embedded().check().unwrap();
         assert_eq!(train(&task, &config, 0).unwrap().into_model().weights, earlier);
+    }
+
+    #[test]
+    fn a_cnn_learns_and_trains_the_same_bits_on_any_thread_count() {
+        let task = Task::from_classes(Embedded::Mnist.load(), &[7, 9]).unwrap();
+        let config = TrainParams {
+            architecture: mlprobe_graph::ArchitectureKind::Cnn,
+            epochs: 3,
+            ..TrainParams::default()
+        }
+        .check()
+        .unwrap();
+        let started = std::time::Instant::now();
+        let alone = train(&task, &config, 4).unwrap();
+        eprintln!("cnn: 3 epochs in {:?}", started.elapsed());
+        let threaded = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
+        let one = threaded.install(|| train_stack(&task, &config, &[2, 4]).unwrap());
+        assert_eq!(one[1], alone);
+        assert!(alone.model().test_accuracy > 90.0, "{}", alone.model().test_accuracy);
+        assert!(matches!(alone.model().weights.architecture, Architecture::Cnn(_)));
     }
 }

@@ -19,11 +19,17 @@
 //! are summed in `f64` without any rounding and rounded once to `f32`. Exact
 //! sums make ties between hidden units genuine ties, and let
 //! [`crate::SweepEvaluator`] update them incrementally to the same bits.
+//!
+//! A convolutional network runs batch by batch (im2col and one matrix
+//! product per block, see `conv.rs`): the same bits on every thread and in
+//! every batch, though not across CPUs whose product kernels differ.
 
 use std::sync::Arc;
 
 use mlprobe_tasks::Examples;
 
+use crate::architecture::Architecture;
+use crate::conv;
 use crate::weights::{Layer, WeightStack};
 
 /// Evaluates networks on a fixed set of examples.
@@ -238,7 +244,7 @@ impl<'a> Evaluator<'a> {
 
     /// Whether the first layer of `net` is evaluated exactly.
     pub fn is_exact(&self, net: &WeightStack) -> bool {
-        self.inputs.exact_sums && is_ternary(&net.layers[0])
+        self.inputs.exact_sums && net.architecture.is_mlp() && is_ternary(&net.layers[0])
     }
 
     /// The first layer's response to the baseline input, bias included, in
@@ -330,6 +336,9 @@ impl<'a> Evaluator<'a> {
             "network and examples differ in input dimension"
         );
         let n = self.examples.len();
+        if let Architecture::Cnn(shape) = &net.architecture {
+            return conv::logits(shape, net, &self.examples.x, n);
+        }
         let layer = &net.layers[0];
         let mut logits = Vec::with_capacity(n * net.output_dim());
         let (mut values, mut spare) = (Vec::new(), Vec::new());

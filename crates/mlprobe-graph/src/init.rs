@@ -3,6 +3,7 @@
 use rand::RngExt;
 
 use crate::activation::Activation;
+use crate::architecture::Architecture;
 use crate::perturb::ProbeRng;
 use crate::weights::{Layer, WeightStack};
 
@@ -10,16 +11,41 @@ use crate::weights::{Layer, WeightStack};
 /// `[-1/sqrt(fan_in), 1/sqrt(fan_in)]`, drawn layer by layer, weights then
 /// bias. `sizes` are the node counts from input to output, e.g. `[784, 64, 2]`.
 pub fn initial_weights(sizes: &[usize], activation: Activation, rng: &mut ProbeRng) -> WeightStack {
-    let layers = sizes
-        .windows(2)
-        .map(|w| {
-            let (n_in, n_out) = (w[0], w[1]);
+    let shapes = sizes.windows(2).map(|w| (w[0], w[1]));
+    WeightStack::new(activation, draw_layers(shapes, rng))
+}
+
+/// Initial weights of a network of `architecture` with `classes` outputs,
+/// drawn as [`initial_weights`] draws an MLP's: layer by layer, weights then
+/// bias, each uniform in `[-1/sqrt(fan_in), 1/sqrt(fan_in)]` (PyTorch's
+/// default for `nn.Conv2d` as for `nn.Linear`, `fan_in` = `in * k * k` for a
+/// kernel). An MLP needs its sizes: use [`initial_weights`].
+///
+/// # Panics
+/// For [`Architecture::Mlp`], or a shape that fails its check.
+pub fn initial_network(
+    architecture: &Architecture,
+    activation: Activation,
+    classes: usize,
+    rng: &mut ProbeRng,
+) -> WeightStack {
+    let shapes = match architecture {
+        Architecture::Mlp => panic!("an MLP's initial weights need its sizes: use initial_weights"),
+        Architecture::Cnn(shape) => shape.layer_shapes(classes),
+    };
+    let layers = draw_layers(shapes.into_iter(), rng);
+    WeightStack::with_architecture(architecture.clone(), activation, layers).expect("a checked shape")
+}
+
+/// Layers of these `(n_in, n_out)` shapes, drawn in order, weights then bias.
+fn draw_layers(shapes: impl Iterator<Item = (usize, usize)>, rng: &mut ProbeRng) -> Vec<Layer> {
+    shapes
+        .map(|(n_in, n_out)| {
             let weights = pytorch_uniform(n_in, n_in * n_out, rng);
             let bias = pytorch_uniform(n_in, n_out, rng);
             Layer::new(n_in, n_out, weights, bias)
         })
-        .collect();
-    WeightStack::new(activation, layers)
+        .collect()
 }
 
 /// `n` values drawn as PyTorch's `nn.Linear` draws them for a layer of

@@ -8,8 +8,9 @@ use crate::perturb::{Measure, Perturbation, ProbeRng};
 use crate::weights::WeightStack;
 
 /// A layer of a network, named so that the same name fits networks of any
-/// depth: the first, the last, or one by its 0-based index.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// depth: the first, the last, one by its 0-based index, or one by its
+/// name (see [`WeightStack::layer_names`], e.g. `conv2` in a CNN).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum LayerRef {
     /// The first linear layer (inputs to the first hidden layer).
     First,
@@ -17,15 +18,20 @@ pub enum LayerRef {
     Last,
     /// The layer at this 0-based index.
     Index(usize),
+    /// The layer of this name.
+    Name(String),
 }
 
 impl LayerRef {
-    /// The index of this layer in a network of `depth` linear layers, if it has one.
-    pub fn resolve(self, depth: usize) -> Option<usize> {
+    /// The index of this layer in a network whose layers have these names
+    /// (one per layer), if it has one.
+    pub fn resolve(&self, names: &[String]) -> Option<usize> {
+        let depth = names.len();
         match self {
             LayerRef::First if depth > 0 => Some(0),
             LayerRef::Last if depth > 0 => Some(depth - 1),
-            LayerRef::Index(i) if i < depth => Some(i),
+            LayerRef::Index(i) if *i < depth => Some(*i),
+            LayerRef::Name(name) => names.iter().position(|n| n == name),
             _ => None,
         }
     }
@@ -38,14 +44,22 @@ impl fmt::Display for LayerRef {
             LayerRef::First => f.write_str("first"),
             LayerRef::Last => f.write_str("last"),
             LayerRef::Index(i) => write!(f, "{i}"),
+            LayerRef::Name(name) => f.write_str(name),
         }
     }
 }
 
-/// A layer name that is neither `first`, `last` nor an index.
+/// A layer name that is neither `first`, `last`, an index nor a module name
+/// (letters, digits, `_` and `.`, starting with a letter).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown layer `{0}`: expected first, last or a 0-based index")]
+#[error("unknown layer `{0}`: expected first, last, a 0-based index or a layer name such as conv1")]
 pub struct UnknownLayer(pub String);
+
+/// Whether `s` can name a layer: a letter, then letters, digits, `_` or `.`.
+fn is_layer_name(s: &str) -> bool {
+    s.starts_with(|c: char| c.is_ascii_alphabetic())
+        && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
+}
 
 impl FromStr for LayerRef {
     type Err = UnknownLayer;
@@ -54,6 +68,7 @@ impl FromStr for LayerRef {
         match s {
             "first" => Ok(LayerRef::First),
             "last" => Ok(LayerRef::Last),
+            _ if is_layer_name(s) => Ok(LayerRef::Name(s.to_string())),
             _ => s.parse().map(LayerRef::Index).map_err(|_| UnknownLayer(s.to_string())),
         }
     }
@@ -83,8 +98,8 @@ impl<P> OnLayers<P> {
     }
 
     fn keep_others(&self, net: &WeightStack, mut out: WeightStack) -> WeightStack {
-        let depth = net.layers.len();
-        let chosen: Vec<usize> = self.layers.iter().filter_map(|l| l.resolve(depth)).collect();
+        let names = net.layer_names();
+        let chosen: Vec<usize> = self.layers.iter().filter_map(|l| l.resolve(&names)).collect();
         for (i, layer) in out.layers.iter_mut().enumerate() {
             if !chosen.contains(&i) {
                 *layer = net.layers[i].clone();
@@ -151,18 +166,26 @@ mod tests {
 
     #[test]
     fn names_round_trip() {
-        for l in [LayerRef::First, LayerRef::Last, LayerRef::Index(2)] {
+        for l in [
+            LayerRef::First,
+            LayerRef::Last,
+            LayerRef::Index(2),
+            LayerRef::Name("conv2".into()),
+        ] {
             assert_eq!(l.to_string().parse::<LayerRef>(), Ok(l));
         }
         assert!(
-            "middle"
+            "-middle"
                 .parse::<LayerRef>()
                 .unwrap_err()
                 .to_string()
                 .contains("first, last")
         );
         assert_eq!(layers_label(&[LayerRef::First, LayerRef::Index(1)]), "first+1");
-        assert_eq!(LayerRef::Last.resolve(3), Some(2));
-        assert_eq!(LayerRef::Index(3).resolve(3), None);
+        let names: Vec<String> = ["conv1", "conv2", "fc"].map(String::from).to_vec();
+        assert_eq!(LayerRef::Last.resolve(&names), Some(2));
+        assert_eq!(LayerRef::Index(3).resolve(&names), None);
+        assert_eq!(LayerRef::Name("conv2".into()).resolve(&names), Some(1));
+        assert_eq!(LayerRef::Name("conv3".into()).resolve(&names), None);
     }
 }

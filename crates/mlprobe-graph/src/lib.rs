@@ -31,7 +31,9 @@
 //! ```
 
 pub mod activation;
+pub mod architecture;
 pub mod cka;
+mod conv;
 pub mod errors;
 pub mod eval;
 pub mod incremental;
@@ -47,11 +49,12 @@ pub mod store;
 pub mod weights;
 
 pub use activation::Activation;
+pub use architecture::{Architecture, ArchitectureKind, ConvShape, ShapeError};
 pub use cka::{CkaError, linear_cka};
 pub use errors::{EdgeListError, StoreError};
 pub use eval::Evaluator;
 pub use incremental::{SweepEvaluator, SweepStats};
-pub use init::{fresh_biases, initial_weights};
+pub use init::{fresh_biases, initial_network, initial_weights};
 pub use layers::{LayerRef, OnLayers};
 pub use mlprobe_tasks::{Embedded, Examples, GaussianPair, Task};
 pub use named::{PLAIN_NAME, UnknownName, is_plain_name};

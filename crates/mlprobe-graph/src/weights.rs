@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::activation::Activation;
+use crate::architecture::{Architecture, ShapeError};
 
 /// One linear layer seen as a directed bipartite graph from `n_in` input
 /// nodes to `n_out` output nodes.
@@ -49,6 +50,31 @@ impl Layer {
         j * self.n_out + i
     }
 
+    /// A layer from weights in PyTorch's order, `[n_out, n_in]` (a kernel
+    /// `[out, in, k, k]` flattened the same way).
+    ///
+    /// # Panics
+    /// As [`Layer::new`].
+    pub fn from_out_in(n_in: usize, n_out: usize, values: &[f32], bias: Vec<f32>) -> Self {
+        assert_eq!(values.len(), n_in * n_out, "weights must be n_in * n_out");
+        let mut weights = vec![0.0; values.len()];
+        for o in 0..n_out {
+            for i in 0..n_in {
+                weights[i * n_out + o] = values[o * n_in + i];
+            }
+        }
+        Self::new(n_in, n_out, weights, bias)
+    }
+
+    /// The weights in PyTorch's order, `[n_out, n_in]`.
+    pub fn out_in(&self) -> Vec<f32> {
+        let mut values = Vec::with_capacity(self.weights.len());
+        for o in 0..self.n_out {
+            values.extend((0..self.n_in).map(|i| self.weight(i, o)));
+        }
+        values
+    }
+
     /// Number of non-zero weights (edges present).
     pub fn edge_count(&self) -> usize {
         self.weights.iter().filter(|w| **w != 0.0).count()
@@ -65,14 +91,19 @@ impl Layer {
     }
 }
 
-/// A feed-forward network as plain data: layers applied in order, the
-/// activation after every layer but the last, a softmax-free argmax output.
+/// A feed-forward network as plain data: its layers (the matrices probes act
+/// on) in order, the activation after every layer but the last, a
+/// softmax-free argmax output, and the [`Architecture`] that wires them (a
+/// chain of dense layers unless told otherwise).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct WeightStack {
     /// Activation after each hidden layer.
     pub activation: Activation,
     /// The layers, input first.
     pub layers: Vec<Layer>,
+    /// How the layers are wired.
+    #[serde(default, skip_serializing_if = "Architecture::is_mlp")]
+    pub architecture: Architecture,
 }
 
 impl WeightStack {
@@ -85,12 +116,45 @@ impl WeightStack {
         for pair in layers.windows(2) {
             assert_eq!(pair[0].n_out, pair[1].n_in, "layer sizes must chain");
         }
-        Self { activation, layers }
+        Self {
+            activation,
+            layers,
+            architecture: Architecture::Mlp,
+        }
+    }
+
+    /// Layers wired by `architecture`; the error says how they do not fit it.
+    pub fn with_architecture(
+        architecture: Architecture,
+        activation: Activation,
+        layers: Vec<Layer>,
+    ) -> Result<Self, ShapeError> {
+        let shapes: Vec<(usize, usize)> = layers.iter().map(|l| (l.n_in, l.n_out)).collect();
+        let chained = !shapes.is_empty() && shapes.windows(2).all(|p| p[0].1 == p[1].0);
+        if architecture.is_mlp() && !chained {
+            return Err(ShapeError {
+                key: "layers".into(),
+                value: format!("{shapes:?}"),
+                reason: "an MLP's layer sizes must chain".into(),
+            });
+        }
+        architecture.check_layers(&shapes)?;
+        Ok(Self {
+            activation,
+            layers,
+            architecture,
+        })
     }
 
     /// Input dimension.
     pub fn input_dim(&self) -> usize {
-        self.layers[0].n_in
+        self.architecture.input_dim().unwrap_or(self.layers[0].n_in)
+    }
+
+    /// The name of every layer (see [`Architecture::layer_name`]).
+    pub fn layer_names(&self) -> Vec<String> {
+        let depth = self.layers.len();
+        (0..depth).map(|l| self.architecture.layer_name(l, depth)).collect()
     }
 
     /// Number of outputs (classes).
@@ -98,7 +162,8 @@ impl WeightStack {
         self.layers[self.layers.len() - 1].n_out
     }
 
-    /// Node counts from input to output, e.g. `[784, 64, 2]`.
+    /// Node counts from input to output, e.g. `[784, 64, 2]` (for a CNN, the
+    /// input pixels, then each layer's output channels or classes).
     pub fn sizes(&self) -> Vec<usize> {
         std::iter::once(self.input_dim())
             .chain(self.layers.iter().map(|l| l.n_out))
@@ -110,6 +175,7 @@ impl WeightStack {
         Self {
             activation: self.activation,
             layers: self.layers.iter().map(|l| l.map(&f)).collect(),
+            architecture: self.architecture.clone(),
         }
     }
 
@@ -143,6 +209,7 @@ impl WeightStack {
         Self {
             activation: self.activation,
             layers,
+            architecture: self.architecture.clone(),
         }
     }
 }

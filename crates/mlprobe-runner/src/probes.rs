@@ -164,8 +164,8 @@ pub struct ProbeSpec {
     /// Fixed stages applied after the swept probe.
     #[serde(default)]
     pub after: Vec<StageSpec>,
-    /// The layers the probe acts on (`"first"`, `"last"` or a 0-based
-    /// index); default: every layer.
+    /// The layers the probe acts on (`"first"`, `"last"`, a 0-based index
+    /// or a layer's name such as `"conv2"`); default: every layer.
     #[serde(default, deserialize_with = "layer_names")]
     pub layers: Option<Vec<LayerRef>>,
 }
@@ -528,10 +528,10 @@ impl ProbeSpec {
         Ok(points)
     }
 
-    /// Checks that every layer named in `layers` exists in a network of
-    /// `depth` linear layers; the error is the first that does not.
-    pub(crate) fn check_depth(&self, depth: usize) -> Result<(), String> {
-        match self.layers.iter().flatten().find(|l| l.resolve(depth).is_none()) {
+    /// Checks that every layer named in `layers` exists in a network whose
+    /// layers have these names; the error is the first that does not.
+    pub(crate) fn check_layers(&self, names: &[String]) -> Result<(), String> {
+        match self.layers.iter().flatten().find(|l| l.resolve(names).is_none()) {
             Some(l) => Err(l.to_string()),
             None => Ok(()),
         }
@@ -638,12 +638,13 @@ mod tests {
         assert_eq!(signed.layers[1].weights.iter().filter(|w| **w == 0.0).count(), 6);
         let b = spec("probe = \"binarize\"\nlayers = [\"first\", 1]");
         assert_eq!(expand(&b, false)[0].key(), "binarize/first+1/0/true");
-        assert_eq!(b.check_depth(2), Ok(()));
+        let names = ["0".to_string(), "1".to_string()];
+        assert_eq!(b.check_layers(&names), Ok(()));
         assert_eq!(
-            spec("probe = \"binarize\"\nlayers = [2]").check_depth(2),
+            spec("probe = \"binarize\"\nlayers = [2]").check_layers(&names),
             Err("2".to_string())
         );
-        let err = toml::from_str::<ProbeSpec>("probe = \"binarize\"\nlayers = [\"middle\"]").unwrap_err();
+        let err = toml::from_str::<ProbeSpec>("probe = \"binarize\"\nlayers = [\"1st\"]").unwrap_err();
         assert!(err.to_string().contains("first, last"), "{err}");
     }
 

@@ -8,6 +8,7 @@
 //! - [`read_safetensors`]: any MLP saved by PyTorch (`nn.Linear` weights
 //!   `[out, in]`, biases beside them), its layers found by the chain of their
 //!   shapes;
+//! - [`read_modules`]: a CNN by its PyTorch module names (`conv1`, ..., `fc`);
 //! - [`edge_list`], [`parse_edge_list`], [`read_edge_lists`],
 //!   [`write_edge_lists`]: the authors' per-layer text format;
 //! - [`atomic_write`]: every file written whole or not at all.
@@ -15,11 +16,13 @@
 mod atomic;
 mod edge_list;
 mod model_file;
+mod modules;
 mod natural;
 mod pytorch;
 
 pub use atomic::atomic_write;
 pub use edge_list::{edge_list, parse_edge_list, read_edge_lists, write_edge_lists};
 pub use model_file::{MODEL_FORMAT, decode_model, encode_model, load_model, save_model};
+pub use modules::read_modules;
 pub use natural::natural_cmp;
 pub use pytorch::{Imported, read_safetensors};

@@ -13,6 +13,10 @@
 //! damaged file is recognised even where its structure survived. The
 //! header's entries are written in sorted order, so that one network and
 //! its metadata always make the same bytes.
+//!
+//! A network other than an MLP also has `architecture` ([`ARCHITECTURE_KEY`],
+//! JSON of [`Architecture`]) and its tensors under its PyTorch module names
+//! (`conv1.weight` `[out, in, k, k]`, ..., `fc.weight`; see [`read_modules`]).
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
@@ -21,8 +25,10 @@ use safetensors::serialize;
 use safetensors::tensor::{Dtype, TensorView};
 
 use crate::activation::Activation;
+use crate::architecture::Architecture;
 use crate::errors::StoreError;
 use crate::store::atomic::atomic_write;
+use crate::store::modules::{kernels, read_modules, to_out_in};
 use crate::store::pytorch::read_safetensors;
 use crate::weights::WeightStack;
 
@@ -41,23 +47,28 @@ fn checksum(net: &WeightStack) -> String {
     format!("{:x}", hash.finalize())
 }
 
-/// The names of layer `l`'s tensors.
-fn names(l: usize) -> (String, String) {
-    (format!("{}.weight", 2 * l), format!("{}.bias", 2 * l))
+/// The metadata entry that says how a network other than an MLP is wired
+/// (JSON of [`Architecture`]); an MLP's file has none.
+pub const ARCHITECTURE_KEY: &str = "architecture";
+
+/// The names of layer `l`'s tensors: `nn.Sequential`'s for an MLP, the
+/// module names otherwise.
+fn names(architecture: &Architecture, l: usize, depth: usize) -> (String, String) {
+    let module = match architecture {
+        Architecture::Mlp => (2 * l).to_string(),
+        other => other.layer_name(l, depth),
+    };
+    (format!("{module}.weight"), format!("{module}.bias"))
 }
 
 /// Encodes a network and its metadata as a model file.
 pub fn encode_model(net: &WeightStack, meta: &serde_json::Value) -> Vec<u8> {
+    let depth = net.layers.len();
     let mut tensors: Vec<(String, Vec<u8>, Vec<usize>)> = Vec::new();
-    for (l, layer) in net.layers.iter().enumerate() {
-        let (w, b) = names(l);
-        let mut weights = Vec::with_capacity(layer.weights.len() * 4);
-        for o in 0..layer.n_out {
-            for i in 0..layer.n_in {
-                weights.extend_from_slice(&layer.weight(i, o).to_le_bytes());
-            }
-        }
-        tensors.push((w, weights, vec![layer.n_out, layer.n_in]));
+    for ((l, layer), kernel) in net.layers.iter().enumerate().zip(kernels(&net.architecture, depth)) {
+        let (w, b) = names(&net.architecture, l, depth);
+        let (values, shape) = to_out_in(layer, kernel);
+        tensors.push((w, values.iter().flat_map(|v| v.to_le_bytes()).collect(), shape));
         let bias = layer.bias.iter().flat_map(|v| v.to_le_bytes()).collect();
         tensors.push((b, bias, vec![layer.n_out]));
     }
@@ -65,7 +76,7 @@ pub fn encode_model(net: &WeightStack, meta: &serde_json::Value) -> Vec<u8> {
         let view = TensorView::new(Dtype::F32, shape.clone(), bytes).expect("sizes match shapes");
         (name.clone(), view)
     });
-    let metadata = HashMap::from([
+    let mut metadata = HashMap::from([
         ("format".to_string(), MODEL_FORMAT.to_string()),
         ("activation".to_string(), net.activation.to_string()),
         (
@@ -75,6 +86,10 @@ pub fn encode_model(net: &WeightStack, meta: &serde_json::Value) -> Vec<u8> {
         ("meta".to_string(), meta.to_string()),
         ("checksum".to_string(), checksum(net)),
     ]);
+    if !net.architecture.is_mlp() {
+        let wiring = serde_json::to_string(&net.architecture).expect("plain data");
+        metadata.insert(ARCHITECTURE_KEY.to_string(), wiring);
+    }
     let bytes = serialize(views, Some(metadata)).expect("plain f32 tensors serialize");
     sorted_header(&bytes)
 }
@@ -120,9 +135,19 @@ pub fn decode_model(bytes: &[u8], path: &Path) -> Result<(WeightStack, serde_jso
     if sizes.len() < 2 {
         return Err(bad(format!("layer sizes {sizes:?}")));
     }
-    let layers: Vec<String> = (0..sizes.len() - 1).map(|l| names(l).0).collect();
-    let imported = read_safetensors(bytes, path, sizes[0], sizes.last().copied(), Some(&layers))?;
-    let net = WeightStack::new(activation, imported.layers);
+    let architecture: Architecture = match info.get(ARCHITECTURE_KEY) {
+        Some(json) => serde_json::from_str(json).map_err(|e| bad(format!("{ARCHITECTURE_KEY}: {e}")))?,
+        None => Architecture::Mlp,
+    };
+    let imported = if architecture.is_mlp() {
+        let depth = sizes.len() - 1;
+        let layers: Vec<String> = (0..depth).map(|l| names(&architecture, l, depth).0).collect();
+        read_safetensors(bytes, path, sizes[0], sizes.last().copied(), Some(&layers))?
+    } else {
+        read_modules(bytes, path, &architecture, activation)?
+    };
+    let net =
+        WeightStack::with_architecture(architecture, activation, imported.layers).map_err(|e| bad(e.to_string()))?;
     if checksum(&net) != *entry("checksum")? {
         return Err(bad("checksum mismatch: the weights are damaged".to_string()));
     }
@@ -206,5 +231,31 @@ mod tests {
         // Read as any PyTorch file, it is the same network.
         let any = read_safetensors(&bytes, Path::new("m"), 3, Some(2), None).unwrap();
         assert_eq!(any.layers, net().layers);
+    }
+
+    #[test]
+    fn a_cnn_is_stored_under_its_module_names() {
+        let shape = crate::ConvShape {
+            side: 12,
+            channels: vec![3, 4],
+            kernel: 3,
+        };
+        let arch = Architecture::Cnn(shape);
+        let cnn = crate::initial_network(&arch, Activation::Relu, 2, &mut crate::probe_rng(1));
+        let bytes = encode_model(&cnn, &serde_json::Value::Null);
+        let st = safetensors::SafeTensors::deserialize(&bytes).unwrap();
+        assert_eq!(st.tensor("conv1.weight").unwrap().shape(), [3, 1, 3, 3]);
+        assert_eq!(st.tensor("conv2.weight").unwrap().shape(), [4, 3, 3, 3]);
+        assert_eq!(st.tensor("fc.weight").unwrap().shape(), [2, 4]);
+        // PyTorch's weight[o][c][dy][dx] is mlprobe's weight((c * k + dy) * k + dx, o).
+        let w = st.tensor("conv2.weight").unwrap().data();
+        let at = |o: usize, i: usize| f32::from_le_bytes(w[4 * (o * 27 + i)..4 * (o * 27 + i) + 4].try_into().unwrap());
+        assert_eq!(at(3, 14), cnn.layers[1].weight(14, 3));
+        let (back, _) = decode_model(&bytes, Path::new("m")).unwrap();
+        assert_eq!(back, cnn);
+        // An MLP's bytes carry no architecture entry.
+        let mlp = encode_model(&net(), &serde_json::Value::Null);
+        let (_, header) = safetensors::SafeTensors::read_metadata(&mlp).unwrap();
+        assert!(!header.metadata().as_ref().unwrap().contains_key(ARCHITECTURE_KEY));
     }
 }

@@ -47,7 +47,7 @@ struct Matrix {
 }
 
 /// The values of a tensor as `f32`, with a note when they were converted.
-fn values(path: &Path, name: &str, view: &TensorView<'_>) -> Result<(Vec<f32>, Option<String>), StoreError> {
+pub(crate) fn values(path: &Path, name: &str, view: &TensorView<'_>) -> Result<(Vec<f32>, Option<String>), StoreError> {
     let data = view.data();
     let converted = |from: &str| Some(format!("{name}: {from} converted to f32"));
     Ok(match view.dtype() {

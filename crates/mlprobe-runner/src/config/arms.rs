@@ -3,6 +3,7 @@
 //! rows of `results.csv` name their arm in appended columns.
 
 use mlprobe_core::TrainParams;
+use mlprobe_graph::ArchitectureKind;
 use serde::Deserialize;
 
 use super::file::{EvaluationSection, TrainingOverride, TrainingSection};
@@ -59,6 +60,8 @@ impl TrainingOverride {
     pub(super) fn apply(self, params: TrainParams) -> TrainParams {
         TrainParams {
             hidden: self.hidden.unwrap_or(params.hidden),
+            architecture: params.architecture,
+            conv: params.conv,
             activation: self.activation.unwrap_or(params.activation),
             epochs: self.epochs.unwrap_or(params.epochs),
             batch_size: self.batch_size.unwrap_or(params.batch_size),
@@ -80,8 +83,10 @@ pub(super) struct Arm {
 /// Every combination of the swept values, the first key varying slowest;
 /// one arm (with no values) when nothing is swept.
 pub(super) fn arms(t: &TrainingSection, e: Option<&EvaluationSection>) -> Vec<Arm> {
+    let hidden = t.hidden.clone().unwrap_or(Sweepable::One(Vec::new()));
     let base = TrainParams {
-        hidden: t.hidden.values()[0].clone(),
+        architecture: t.architecture.values()[0],
+        hidden: hidden.values()[0].clone(),
         activation: t.activation.values()[0],
         epochs: t.epochs.values()[0],
         batch_size: t.batch_size.values()[0],
@@ -93,13 +98,11 @@ pub(super) fn arms(t: &TrainingSection, e: Option<&EvaluationSection>) -> Vec<Ar
         evaluation: Evaluation::default(),
         values: Vec::new(),
     }];
-    arms = sweep(
-        arms,
-        &t.hidden,
-        "hidden",
-        |h| hidden_label(h),
-        |a, v| a.params.hidden = v,
-    );
+    arms = sweep(arms, &t.architecture, "architecture", ToString::to_string, |a, v| {
+        a.params.conv = (v == ArchitectureKind::Cnn).then(|| t.conv.clone().unwrap_or_default());
+        a.params.architecture = v;
+    });
+    arms = sweep(arms, &hidden, "hidden", |h| hidden_label(h), |a, v| a.params.hidden = v);
     arms = sweep(arms, &t.activation, "activation", ToString::to_string, |a, v| {
         a.params.activation = v
     });
@@ -153,7 +156,8 @@ fn sweep<T: Clone>(
 /// `steps` when a training key is swept.
 pub(super) fn columns(t: &TrainingSection, e: Option<&EvaluationSection>) -> Vec<String> {
     let mut out: Vec<&str> = [
-        ("hidden", t.hidden.is_swept()),
+        ("architecture", t.architecture.is_swept()),
+        ("hidden", t.hidden.as_ref().is_some_and(Sweepable::is_swept)),
         ("activation", t.activation.is_swept()),
         ("epochs", t.epochs.is_swept()),
         ("batch_size", t.batch_size.is_swept()),

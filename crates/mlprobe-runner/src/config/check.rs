@@ -5,11 +5,11 @@ use std::path::Path;
 use std::sync::Arc;
 
 use mlprobe_core::{TrainConfig, TrainError, TrainParams};
-use mlprobe_graph::{PLAIN_NAME, Registry, is_plain_name};
+use mlprobe_graph::{ArchitectureKind, PLAIN_NAME, Registry, is_plain_name};
 use mlprobe_tasks::GaussianPair;
 
 use super::arms::{Arm, arms, columns};
-use super::file::{ExperimentFile, MapSection, RunsSection, SyntheticSection, TaskSection};
+use super::file::{ExperimentFile, MapSection, RunsSection, SyntheticSection, TaskSection, TrainingSection};
 use super::{DataSource, Experiment, MAX_SSIM_PAIRS, TaskSpec};
 use crate::errors::{ConfigError, InvalidKey};
 use crate::evaluation::Evaluation;
@@ -25,6 +25,7 @@ impl ExperimentFile {
             path: path.to_path_buf(),
             invalid,
         };
+        check_hidden_given(&self.training).map_err(in_file)?;
         let arms = arms(&self.training, self.evaluation.as_ref());
         let columns = columns(&self.training, self.evaluation.as_ref());
         let failed_below = self.runs.failed_below;
@@ -68,8 +69,29 @@ fn checked_training(params: TrainParams, failed_below: f64, prefix: &str) -> Res
         TrainError::OutOfRange { name, value, expected } => {
             InvalidKey::new(format!("{prefix}.{name}"), value, expected)
         }
+        TrainError::Shape(e) => InvalidKey::new(format!("{prefix}.conv.{}", e.key), e.value, e.reason),
         other => InvalidKey::new(prefix, "", other.to_string()),
     })
+}
+
+/// `[training]`: `hidden` given unless every arm is a CNN.
+fn check_hidden_given(t: &TrainingSection) -> Result<(), InvalidKey> {
+    let mlp = t.architecture.values().contains(&ArchitectureKind::Mlp);
+    if mlp && t.hidden.is_none() {
+        return Err(InvalidKey::new(
+            "training.hidden",
+            "missing",
+            "an MLP's hidden sizes, e.g. [64]",
+        ));
+    }
+    if !t.architecture.values().contains(&ArchitectureKind::Cnn) && t.conv.is_some() {
+        return Err(InvalidKey::new(
+            "training.conv",
+            "given",
+            "conv keys only with architecture = \"cnn\"",
+        ));
+    }
+    Ok(())
 }
 
 /// `[training]`: every arm's parameters valid; the first arm's, checked.
@@ -258,9 +280,12 @@ fn check_network_sizes(tasks: &[TaskSpec]) -> Result<(), InvalidKey> {
             DataSource::Dir(_) | DataSource::Npz(_) => None,
         };
         if let Some(inputs) = inputs {
-            spec.training.check_size(inputs, spec.classes.len()).map_err(|e| {
-                InvalidKey::new("training.hidden", format!("{:?}", spec.training.hidden), e.to_string())
-            })?;
+            spec.training
+                .check_size(inputs, spec.classes.len())
+                .map_err(|e| match e {
+                    TrainError::Shape(e) => InvalidKey::new(format!("training.conv.{}", e.key), e.value, e.reason),
+                    e => InvalidKey::new("training.hidden", format!("{:?}", spec.training.hidden), e.to_string()),
+                })?;
         }
     }
     Ok(())
@@ -284,12 +309,16 @@ fn check_probes(probes: &[ProbeSpec], tasks: &[TaskSpec], registry: &Registry) -
     for (i, p) in probes.iter().enumerate() {
         p.check(registry).map_err(|e| e.within(&format!("probes[{i}]")))?;
         for spec in tasks {
-            let depth = spec.training.hidden.len() + 1;
-            p.check_depth(depth).map_err(|value| {
+            let names = spec.training.layer_names();
+            p.check_layers(&names).map_err(|value| {
+                let has = match spec.training.architecture {
+                    ArchitectureKind::Mlp => names.len().to_string(),
+                    ArchitectureKind::Cnn => names.join(", "),
+                };
                 InvalidKey::new(
                     format!("probes[{i}].layers"),
                     value,
-                    format!("layers of every network (task {} has {depth})", spec.full_label()),
+                    format!("layers of every network (task {} has {has})", spec.full_label()),
                 )
             })?;
         }

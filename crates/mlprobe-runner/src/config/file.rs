@@ -14,8 +14,15 @@ use crate::probes::ProbeSpec;
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TrainingSection {
-    /// Hidden layer sizes.
-    pub hidden: Sweepable<Vec<usize>>,
+    /// `mlp` (default) or `cnn`.
+    #[serde(default = "mlp")]
+    pub architecture: Sweepable<mlprobe_graph::ArchitectureKind>,
+    /// Hidden layer sizes (required for an MLP).
+    #[serde(default)]
+    pub hidden: Option<Sweepable<Vec<usize>>>,
+    /// A CNN's convolution blocks (default: two 5x5 blocks of 8 and 16 channels).
+    #[serde(default)]
+    pub conv: Option<mlprobe_core::ConvParams>,
     /// Hidden activation.
     pub activation: Sweepable<mlprobe_graph::Activation>,
     /// Epochs (the cosine schedule spans them).
@@ -24,6 +31,10 @@ pub struct TrainingSection {
     pub batch_size: Sweepable<usize>,
     /// Initial learning rate.
     pub learning_rate: Sweepable<f64>,
+}
+
+fn mlp() -> Sweepable<mlprobe_graph::ArchitectureKind> {
+    Sweepable::One(mlprobe_graph::ArchitectureKind::Mlp)
 }
 
 /// A task's own values of `[training]` keys (`training = { ... }` in a task).

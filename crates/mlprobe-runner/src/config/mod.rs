@@ -46,8 +46,8 @@ mod file;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use mlprobe_core::{TrainConfig, TrainParams};
-use mlprobe_graph::{Registry, WeightStack};
+use mlprobe_core::{ConvParams, TrainConfig, TrainParams};
+use mlprobe_graph::{Architecture, ArchitectureKind, Registry, WeightStack};
 use mlprobe_tasks::{Embedded, GaussianPair};
 
 pub use file::MapSection;
@@ -277,7 +277,19 @@ impl Experiment {
             path: model.path.clone(),
             invalid: InvalidKey::new(key, value, expected),
         };
+        let (architecture, conv) = match &model.weights.architecture {
+            Architecture::Mlp => (ArchitectureKind::Mlp, None),
+            Architecture::Cnn(shape) => (
+                ArchitectureKind::Cnn,
+                Some(ConvParams {
+                    channels: shape.channels.clone(),
+                    kernel: shape.kernel,
+                }),
+            ),
+        };
         let training = TrainParams {
+            architecture,
+            conv,
             hidden: sizes[1..sizes.len() - 1].to_vec(),
             activation: model.weights.activation,
             failed_below: 0.0,
@@ -285,13 +297,13 @@ impl Experiment {
         }
         .check()
         .map_err(|e| invalid("model", format!("{sizes:?}"), e.to_string()))?;
-        let depth = model.weights.layers.len();
+        let names = model.weights.layer_names();
         for (i, p) in self.probes.iter().enumerate() {
-            p.check_depth(depth).map_err(|e| {
+            p.check_layers(&names).map_err(|e| {
                 invalid(
                     &format!("probes[{i}].layers"),
                     e,
-                    format!("layers of the model's {depth}"),
+                    format!("layers of the model's {}: {}", names.len(), names.join(", ")),
                 )
             })?;
         }

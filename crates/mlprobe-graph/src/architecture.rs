@@ -1,0 +1,289 @@
+//! How a network's matrices are wired. Whatever the wiring, a network is an
+//! ordered list of named bipartite matrices ([`crate::Layer`]), and every
+//! probe acts on that list alone; the architecture says how to run it.
+//!
+//! - [`Architecture::Mlp`]: a chain of dense layers;
+//! - [`Architecture::Cnn`]: convolution blocks (valid `k x k` convolution,
+//!   the hidden activation, 2x2 max-pooling) on a square one-channel image,
+//!   then one dense layer to the classes. A kernel `[out, in, k, k]` is seen
+//!   as the bipartite graph from its `in * k * k` input nodes (an input
+//!   channel at a kernel offset, index `(c * k + dy) * k + dx`) to its `out`
+//!   output channels: a node's strength and degree are taken over those
+//!   edges, shared by every position of the image.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// The max-pooling window and stride after every convolution (LeNet's 2x2).
+pub const POOL: usize = 2;
+
+/// Most convolution blocks a network may have.
+pub const MAX_CONV_BLOCKS: usize = 8;
+
+/// Most channels of one convolution.
+pub const MAX_CHANNELS: usize = 1024;
+
+/// How a network's layers are wired (see the module documentation).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum Architecture {
+    /// Dense layers in a chain.
+    #[default]
+    Mlp,
+    /// Convolution blocks, then one dense layer.
+    Cnn(ConvShape),
+}
+
+crate::named_enum! {
+    /// The architectures by name, as experiment files and model files spell them.
+    #[derive(Default)]
+    pub enum ArchitectureKind("architecture") {
+        /// [`Architecture::Mlp`] (the default, the paper's).
+        #[default]
+        Mlp => "mlp",
+        /// [`Architecture::Cnn`].
+        Cnn => "cnn",
+    }
+}
+
+impl ArchitectureKind {
+    /// The name of layer `l` of `depth` layers: the PyTorch module that
+    /// holds it (`conv1`, `conv2`, `fc` for a CNN; the index for an MLP).
+    pub fn layer_name(self, l: usize, depth: usize) -> String {
+        match self {
+            ArchitectureKind::Mlp => l.to_string(),
+            ArchitectureKind::Cnn if l + 1 == depth => "fc".to_string(),
+            ArchitectureKind::Cnn => format!("conv{}", l + 1),
+        }
+    }
+}
+
+impl Serialize for ArchitectureKind {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.name())
+    }
+}
+
+impl<'de> Deserialize<'de> for ArchitectureKind {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let name = String::deserialize(d)?;
+        name.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+/// A network's wiring that does not fit its data or its layers.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{key} = {value}: {reason}")]
+pub struct ShapeError {
+    /// The key or layer at fault.
+    pub key: String,
+    /// Its value.
+    pub value: String,
+    /// Why it does not fit.
+    pub reason: String,
+}
+
+impl ShapeError {
+    fn new(key: impl Into<String>, value: impl fmt::Display, reason: impl Into<String>) -> Self {
+        Self {
+            key: key.into(),
+            value: value.to_string(),
+            reason: reason.into(),
+        }
+    }
+}
+
+/// The convolution blocks of a [`Architecture::Cnn`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConvShape {
+    /// Side of the square one-channel input image, in pixels.
+    pub side: usize,
+    /// Output channels of each convolution block, input first.
+    pub channels: Vec<usize>,
+    /// Side of every square kernel.
+    pub kernel: usize,
+}
+
+impl ConvShape {
+    /// The image side before each block and after the last one.
+    fn sides(&self) -> Vec<usize> {
+        let mut sides = vec![self.side];
+        for _ in &self.channels {
+            let s = *sides.last().expect("starts with the input");
+            sides.push(s.saturating_sub(self.kernel - 1) / POOL);
+        }
+        sides
+    }
+
+    /// Checks the keys against each other; the error names the first at fault.
+    pub fn check(&self) -> Result<(), ShapeError> {
+        let channels = format!("{:?}", self.channels);
+        if self.channels.is_empty() || self.channels.len() > MAX_CONV_BLOCKS {
+            return Err(ShapeError::new("channels", channels, "1 ..= 8 convolution blocks"));
+        }
+        if self.channels.iter().any(|&c| c == 0 || c > MAX_CHANNELS) {
+            return Err(ShapeError::new("channels", channels, "every count in 1 ..= 1024"));
+        }
+        if self.kernel == 0 {
+            return Err(ShapeError::new("kernel", 0, "a kernel side of at least 1"));
+        }
+        let sides = self.sides();
+        for (b, pair) in sides.windows(2).enumerate() {
+            if pair[0] < self.kernel || pair[1] == 0 {
+                return Err(ShapeError::new(
+                    "kernel",
+                    self.kernel,
+                    format!(
+                        "block {} sees a {}x{} image: too small for a {}x{} kernel and 2x2 pooling",
+                        b + 1,
+                        pair[0],
+                        pair[0],
+                        self.kernel,
+                        self.kernel
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Features of the flattened output of the last block.
+    pub fn features(&self) -> usize {
+        let side = *self.sides().last().expect("starts with the input");
+        side * side * self.channels.last().copied().unwrap_or(1)
+    }
+
+    /// The image side at the input of block `b` (0-based; `channels.len()`
+    /// gives the side after the last block).
+    pub fn side_at(&self, b: usize) -> usize {
+        self.sides()[b]
+    }
+
+    /// `(n_in, n_out)` of every layer for `classes` outputs: the kernels in
+    /// their bipartite view, then the dense layer.
+    pub fn layer_shapes(&self, classes: usize) -> Vec<(usize, usize)> {
+        let ins = std::iter::once(1).chain(self.channels.iter().copied());
+        ins.zip(&self.channels)
+            .map(|(c_in, &c_out)| (c_in * self.kernel * self.kernel, c_out))
+            .chain(std::iter::once((self.features(), classes)))
+            .collect()
+    }
+}
+
+impl Architecture {
+    /// The kind of this architecture.
+    pub fn kind(&self) -> ArchitectureKind {
+        match self {
+            Architecture::Mlp => ArchitectureKind::Mlp,
+            Architecture::Cnn(_) => ArchitectureKind::Cnn,
+        }
+    }
+
+    /// Whether this is an MLP (the wiring every file assumes unless told otherwise).
+    pub fn is_mlp(&self) -> bool {
+        matches!(self, Architecture::Mlp)
+    }
+
+    /// The name of layer `l` of `depth` layers (see [`ArchitectureKind::layer_name`]).
+    pub fn layer_name(&self, l: usize, depth: usize) -> String {
+        self.kind().layer_name(l, depth)
+    }
+
+    /// Input features of a network of this architecture, when the wiring
+    /// fixes them (an MLP's are its first layer's).
+    pub fn input_dim(&self) -> Option<usize> {
+        match self {
+            Architecture::Mlp => None,
+            Architecture::Cnn(s) => Some(s.side * s.side),
+        }
+    }
+
+    /// Checks that `shapes` (each layer's `(n_in, n_out)`) are this
+    /// architecture's layers.
+    pub fn check_layers(&self, shapes: &[(usize, usize)]) -> Result<(), ShapeError> {
+        match self {
+            Architecture::Mlp => Ok(()),
+            Architecture::Cnn(s) => {
+                s.check()?;
+                let classes = shapes.last().map_or(0, |l| l.1);
+                let expected = s.layer_shapes(classes);
+                if expected != shapes {
+                    return Err(ShapeError::new(
+                        "layers",
+                        format!("{shapes:?}"),
+                        format!("this CNN has layers {expected:?} (inputs x outputs)"),
+                    ));
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// The side of a square image of `pixels` pixels.
+    pub fn square_side(pixels: usize) -> Result<usize, ShapeError> {
+        let side = (pixels as f64).sqrt().round() as usize;
+        if side * side != pixels {
+            return Err(ShapeError::new(
+                "architecture",
+                "cnn",
+                format!("a CNN needs square images; the data has {pixels} inputs"),
+            ));
+        }
+        Ok(side)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lenet() -> ConvShape {
+        ConvShape {
+            side: 28,
+            channels: vec![8, 16],
+            kernel: 5,
+        }
+    }
+
+    #[test]
+    fn the_lenet_shape_of_the_paper_tasks() {
+        let s = lenet();
+        s.check().unwrap();
+        assert_eq!(s.sides(), [28, 12, 4]);
+        assert_eq!(s.features(), 256);
+        assert_eq!(s.layer_shapes(2), [(25, 8), (200, 16), (256, 2)]);
+        let cnn = Architecture::Cnn(s);
+        assert_eq!(cnn.layer_name(0, 3), "conv1");
+        assert_eq!(cnn.layer_name(2, 3), "fc");
+        assert!(cnn.check_layers(&[(25, 8), (200, 16), (256, 2)]).is_ok());
+        let err = cnn.check_layers(&[(25, 8), (200, 16), (255, 2)]).unwrap_err();
+        assert!(err.to_string().contains("(256, 2)"), "{err}");
+    }
+
+    #[test]
+    fn shapes_that_do_not_fit_the_image_are_named() {
+        let big = ConvShape { kernel: 13, ..lenet() };
+        assert!(big.check().unwrap_err().to_string().starts_with("kernel = 13: block 2"));
+        let none = ConvShape {
+            channels: vec![],
+            ..lenet()
+        };
+        assert!(none.check().unwrap_err().to_string().starts_with("channels = []"));
+        let zero = ConvShape {
+            channels: vec![8, 0],
+            ..lenet()
+        };
+        assert!(zero.check().is_err());
+        assert!(Architecture::square_side(784).is_ok());
+        assert!(Architecture::square_side(785).unwrap_err().to_string().contains("785"));
+        assert_eq!("cnn".parse::<ArchitectureKind>(), Ok(ArchitectureKind::Cnn));
+        assert!(
+            "lstm"
+                .parse::<ArchitectureKind>()
+                .unwrap_err()
+                .to_string()
+                .contains("mlp")
+        );
+    }
+}
