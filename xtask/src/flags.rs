@@ -82,6 +82,10 @@ pub struct Bench {
     /// Skip the end-to-end run of `reproduce --quick`.
     #[arg(long)]
     pub no_reproduce: bool,
+    /// Run only the benchmark of this name (e.g. `architectures`); repeat
+    /// for several. Default: every benchmark.
+    #[arg(long = "only", value_name = "NAME")]
+    pub only: Vec<String>,
     /// Also time the default `reproduce` at paper scale (about 10 minutes).
     #[arg(long, conflicts_with = "no_reproduce")]
     pub full: bool,

@@ -95,7 +95,7 @@ impl Cnn {
 }
 
 /// The input index of every patch entry of a `kernel x kernel` valid
-/// convolution on maps `[channels, side, side]` (PyTorch's layout): row
+/// convolution on maps `[side, side, channels]` (channels last): row
 /// `(y, x)` over the output positions, column `(c, dy, dx)` as a kernel's
 /// bipartite input nodes are numbered.
 fn patch_indices(side: usize, channels: usize, kernel: usize) -> Vec<usize> {
@@ -105,12 +105,34 @@ fn patch_indices(side: usize, channels: usize, kernel: usize) -> Vec<usize> {
         for x in 0..o {
             for c in 0..channels {
                 for dy in 0..kernel {
-                    idx.extend((0..kernel).map(|dx| (c * side + y + dy) * side + x + dx));
+                    idx.extend((0..kernel).map(|dx| ((y + dy) * side + x + dx) * channels + c));
                 }
             }
         }
     }
     idx
+}
+
+/// 2x2 max-pooling (floor) of `n` maps `[side, side, c]` held as `z`
+/// `[.., n * side * side, c]`: `[n, (side / 2)^2 * c]`, channels last. As
+/// slices and elementwise maxima, whose backward passes are cheap on this
+/// backend (its pooling and `max_dim` gather and scatter element by element).
+fn max_pool_channels_last(z: Tensor<3>, n: usize, side: usize, c: usize) -> Tensor<2> {
+    let h = side / POOL;
+    let mut z = z.reshape([n, side, side, c]);
+    if side % POOL != 0 {
+        z = z.slice([0..n, 0..h * POOL, 0..h * POOL, 0..c]);
+    }
+    let rows = z.reshape([n * h, POOL, h * POOL, c]);
+    let rows = rows.clone().slice([0..n * h, 0..1, 0..h * POOL, 0..c]).max_pair(rows.slice([
+        0..n * h,
+        1..2,
+        0..h * POOL,
+        0..c,
+    ]));
+    let cols = rows.reshape([n * h * h, POOL, c]);
+    let pooled = cols.clone().slice([0..n * h * h, 0..1, 0..c]).max_pair(cols.slice([0..n * h * h, 1..2, 0..c]));
+    pooled.reshape([n, h * h * c])
 }
 
 /// `M` CNNs of one shape, trained together (see [`crate::train_stack`]):
@@ -130,6 +152,9 @@ pub(crate) struct StackedCnn {
     /// Patch indices of each block's input maps.
     #[module(skip)]
     patches: Vec<Vec<usize>>,
+    /// The last maps (channels last) reordered as PyTorch flattens them.
+    #[module(skip)]
+    flatten: Vec<i64>,
 }
 
 impl StackedCnn {
@@ -143,12 +168,15 @@ impl StackedCnn {
         let patches = (ins.take(shape.channels.len()).enumerate())
             .map(|(b, c)| patch_indices(shape.side_at(b), c, shape.kernel))
             .collect();
+        let (side, c) = (shape.side_at(shape.channels.len()), *shape.channels.last().expect("checked"));
+        let flatten = (0..c).flat_map(|ch| (0..side * side).map(move |p| (p * c + ch) as i64)).collect();
         Self {
             weights,
             biases,
             activation: nets[0].activation,
             shape: shape.clone(),
             patches,
+            flatten,
         }
     }
 
@@ -185,16 +213,12 @@ impl StackedCnn {
             }
             let z = patches.clone().matmul(self.weights[l].val()) + self.biases[l].val();
             let o = self.shape.side_at(l) - self.shape.kernel + 1;
-            let maps = activate(z, self.activation)
-                .reshape([m * b, o, o, n_out])
-                .permute([0, 3, 1, 2]);
-            let pooled = max_pool2d(maps, MaxPoolOptions::new([POOL, POOL]));
-            let s = o / POOL;
-            h = Some(pooled.reshape([m * b, n_out * s * s]));
+            h = Some(max_pool_channels_last(activate(z, self.activation), m * b, o, n_out));
         }
-        let features = h.expect("at least one block");
-        let [_, f] = features.dims();
-        let logits = features.reshape([m, b, f]).matmul(self.weights[blocks].val()) + self.biases[blocks].val();
+        let maps = h.expect("at least one block");
+        let flatten = Tensor::<1, Int>::from_data(TensorData::new(self.flatten.clone(), [self.flatten.len()]), &device);
+        let features = maps.select(1, flatten).reshape([m, b, self.flatten.len()]);
+        let logits = features.matmul(self.weights[blocks].val()) + self.biases[blocks].val();
         log_softmax(logits, 2)
     }
 

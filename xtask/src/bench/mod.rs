@@ -8,6 +8,7 @@
 //! figures (the experiment files' grids) on one trained MNIST 0-vs-7 model
 //! per activation, on one thread.
 
+mod architectures;
 mod end_to_end;
 mod measure;
 mod sweeps;
@@ -81,7 +82,7 @@ struct Benchmark {
 }
 
 /// Every benchmark, in the order run.
-const BENCHMARKS: [Benchmark; 6] = [
+const BENCHMARKS: [Benchmark; 7] = [
     Benchmark {
         name: "training",
         run: training::solo,
@@ -103,6 +104,10 @@ const BENCHMARKS: [Benchmark; 6] = [
         run: sweeps::experiments,
     },
     Benchmark {
+        name: "architectures",
+        run: architectures::run,
+    },
+    Benchmark {
         name: "end to end",
         run: end_to_end::run,
     },
@@ -114,6 +119,10 @@ fn load(name: &str) -> anyhow::Result<Experiment> {
 
 /// Runs the command.
 pub fn run(flags: Bench) -> anyhow::Result<()> {
+    if let Some(unknown) = (flags.only.iter()).find(|n| !BENCHMARKS.iter().any(|b| b.name == n.as_str())) {
+        let names: Vec<&str> = BENCHMARKS.iter().map(|b| b.name).collect();
+        bail!("--only {unknown}: no such benchmark; the benchmarks are {}", names.join(", "));
+    }
     let repeat = flags.repeat as usize;
     let task = Task::from_classes(Embedded::Mnist.load(), &[0, 7])?;
     println!(
@@ -132,8 +141,9 @@ pub fn run(flags: Bench) -> anyhow::Result<()> {
         relu,
         tanh,
     };
+    let chosen = |b: &Benchmark| setup.flags.only.is_empty() || setup.flags.only.iter().any(|n| n == b.name);
     let mut targets = Vec::new();
-    for b in &BENCHMARKS {
+    for b in BENCHMARKS.iter().filter(|b| chosen(b)) {
         println!("== {}", b.name);
         targets.extend((b.run)(&setup)?.into_iter().map(|t| (b.name, t)));
         println!();
