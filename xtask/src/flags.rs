@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{ArgGroup, Parser, Subcommand};
-use mlprobe_graph::Activation;
+use mlprobe_graph::{Activation, ArchitectureKind};
 use mlprobe_tasks::Embedded;
 
 /// Project tasks of mlprobe.
@@ -37,6 +37,11 @@ pub struct Probe {
     /// The activation after every hidden layer: relu, tanh, sigmoid or identity.
     #[arg(long, value_name = "NAME")]
     pub activation: Activation,
+    /// The model's architecture, for a file not written by mlprobe: `mlp`
+    /// (layers found by shape) or `cnn` (PyTorch modules conv1, conv2, ...,
+    /// fc); mlprobe's own files say theirs.
+    #[arg(long, value_name = "NAME", default_value_t = ArchitectureKind::Mlp)]
+    pub architecture: ArchitectureKind,
     /// An embedded dataset: mnist or fashion-mnist (its test split).
     #[arg(long, value_name = "NAME")]
     pub dataset: Option<Embedded>,

@@ -7,8 +7,10 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
-use mlprobe_graph::WeightStack;
-use mlprobe_graph::store::{MODEL_FORMAT, decode_model, read_edge_lists, read_safetensors};
+use mlprobe_graph::store::{
+    MODEL_FORMAT, conv_shape_of, decode_model, read_edge_lists, read_modules, read_safetensors,
+};
+use mlprobe_graph::{Architecture, ArchitectureKind, WeightStack};
 use mlprobe_runner::{DataSource, Experiment, GivenModel, GivenTask, RunOptions};
 use mlprobe_tasks::{Dataset, Task};
 
@@ -79,9 +81,11 @@ fn read_model(flags: &Probe, input: usize, outputs: Option<usize>) -> anyhow::Re
         return Ok((WeightStack::new(flags.activation, imported.layers), imported.notes));
     }
     let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let layers = (!flags.layers.is_empty()).then_some(&flags.layers[..]);
-    let imported = read_safetensors(&bytes, path, input, outputs, layers)?;
-    if imported.metadata.get("format").map(String::as_str) == Some(MODEL_FORMAT) {
+    // A file that is not safetensors fails below, with the reader's message.
+    let metadata = (safetensors::SafeTensors::read_metadata(&bytes).ok())
+        .and_then(|(_, header)| header.metadata().clone())
+        .unwrap_or_default();
+    if metadata.get("format").map(String::as_str) == Some(MODEL_FORMAT) {
         let (net, _) = decode_model(&bytes, path)?;
         if net.activation != flags.activation {
             bail!(
@@ -92,8 +96,17 @@ fn read_model(flags: &Probe, input: usize, outputs: Option<usize>) -> anyhow::Re
                 net.activation
             );
         }
+        return Ok((net, Vec::new()));
+    }
+    if flags.architecture == ArchitectureKind::Cnn {
+        let side = Architecture::square_side(input)?;
+        let architecture = Architecture::Cnn(conv_shape_of(&bytes, path, side)?);
+        let imported = read_modules(&bytes, path, &architecture, flags.activation)?;
+        let net = WeightStack::with_architecture(architecture, flags.activation, imported.layers)?;
         return Ok((net, imported.notes));
     }
+    let layers = (!flags.layers.is_empty()).then_some(&flags.layers[..]);
+    let imported = read_safetensors(&bytes, path, input, outputs, layers)?;
     Ok((WeightStack::new(flags.activation, imported.layers), imported.notes))
 }
 

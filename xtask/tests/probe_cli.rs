@@ -246,3 +246,53 @@ fn a_folder_of_edge_lists_is_probed_with_zero_biases() {
     let csv = std::fs::read_to_string(out.join("binarization/results.csv")).unwrap();
     assert!(csv.contains("mnist,edges,7-9,0,none,none,0,false,"), "{csv}");
 }
+
+#[test]
+fn a_cnn_saved_as_pytorch_saves_it_is_probed_layer_by_layer() {
+    use mlprobe_graph::{Evaluator, Task};
+    let task = Task::from_classes(mlprobe_tasks::Embedded::Mnist.load(), &[7, 9]).unwrap();
+    let config = mlprobe_core::TrainParams {
+        architecture: mlprobe_graph::ArchitectureKind::Cnn,
+        conv: Some(mlprobe_core::ConvParams {
+            channels: vec![4, 8],
+            kernel: 5,
+        }),
+        epochs: 2,
+        ..mlprobe_core::TrainParams::default()
+    }
+    .check()
+    .unwrap();
+    let net = mlprobe_core::train(&task, &config, 1).unwrap().into_model().weights;
+    // As `safetensors.torch.save_file(model.state_dict())` writes it: no metadata.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("cnn.safetensors");
+    let tensors: Vec<(String, Vec<u8>, Vec<usize>)> = (net.layer_names().iter().zip(&net.layers))
+        .flat_map(|(name, l)| {
+            let shape = if name == "fc" {
+                vec![l.n_out, l.n_in]
+            } else {
+                vec![l.n_out, l.n_in / 25, 5, 5]
+            };
+            let bytes = |v: &[f32]| v.iter().flat_map(|x| x.to_le_bytes()).collect::<Vec<u8>>();
+            [
+                (format!("{name}.weight"), bytes(&l.out_in()), shape),
+                (format!("{name}.bias"), bytes(&l.bias), vec![l.n_out]),
+            ]
+        })
+        .collect();
+    let views = tensors
+        .iter()
+        .map(|(n, b, s)| (n.clone(), TensorView::new(Dtype::F32, s.clone(), b).unwrap()));
+    std::fs::write(&path, serialize(views, None).unwrap()).unwrap();
+
+    let out = dir.path().join("out");
+    let (code, stderr) = probe_binarization(&path, &[], &out);
+    assert_eq!(code, 1, "read as an MLP, the kernels do not fit");
+    assert!(stderr.contains("conv1.weight") && !out.exists(), "{stderr}");
+    let (code, stderr) = probe_binarization(&path, &["--architecture", "cnn"], &out);
+    assert_eq!(code, 0, "{stderr}");
+    let csv = std::fs::read_to_string(out.join("binarization/results.csv")).unwrap();
+    let full: f64 = csv.lines().nth(1).unwrap().rsplit(',').next().unwrap().parse().unwrap();
+    assert_eq!(full, Evaluator::new(&task.test).accuracy(&net), "{csv}");
+    assert!(full > 80.0, "{full}");
+}

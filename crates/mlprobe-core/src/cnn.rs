@@ -120,18 +120,19 @@ fn patch_indices(side: usize, channels: usize, kernel: usize) -> Vec<usize> {
 fn max_pool_channels_last(z: Tensor<3>, n: usize, side: usize, c: usize) -> Tensor<2> {
     let h = side / POOL;
     let mut z = z.reshape([n, side, side, c]);
-    if side % POOL != 0 {
+    if !side.is_multiple_of(POOL) {
         z = z.slice([0..n, 0..h * POOL, 0..h * POOL, 0..c]);
     }
     let rows = z.reshape([n * h, POOL, h * POOL, c]);
-    let rows = rows.clone().slice([0..n * h, 0..1, 0..h * POOL, 0..c]).max_pair(rows.slice([
-        0..n * h,
-        1..2,
-        0..h * POOL,
-        0..c,
-    ]));
+    let rows = rows
+        .clone()
+        .slice([0..n * h, 0..1, 0..h * POOL, 0..c])
+        .max_pair(rows.slice([0..n * h, 1..2, 0..h * POOL, 0..c]));
     let cols = rows.reshape([n * h * h, POOL, c]);
-    let pooled = cols.clone().slice([0..n * h * h, 0..1, 0..c]).max_pair(cols.slice([0..n * h * h, 1..2, 0..c]));
+    let pooled = cols
+        .clone()
+        .slice([0..n * h * h, 0..1, 0..c])
+        .max_pair(cols.slice([0..n * h * h, 1..2, 0..c]));
     pooled.reshape([n, h * h * c])
 }
 
@@ -168,8 +169,13 @@ impl StackedCnn {
         let patches = (ins.take(shape.channels.len()).enumerate())
             .map(|(b, c)| patch_indices(shape.side_at(b), c, shape.kernel))
             .collect();
-        let (side, c) = (shape.side_at(shape.channels.len()), *shape.channels.last().expect("checked"));
-        let flatten = (0..c).flat_map(|ch| (0..side * side).map(move |p| (p * c + ch) as i64)).collect();
+        let (side, c) = (
+            shape.side_at(shape.channels.len()),
+            *shape.channels.last().expect("checked"),
+        );
+        let flatten = (0..c)
+            .flat_map(|ch| (0..side * side).map(move |p| (p * c + ch) as i64))
+            .collect();
         Self {
             weights,
             biases,

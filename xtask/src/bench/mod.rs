@@ -121,7 +121,10 @@ fn load(name: &str) -> anyhow::Result<Experiment> {
 pub fn run(flags: Bench) -> anyhow::Result<()> {
     if let Some(unknown) = (flags.only.iter()).find(|n| !BENCHMARKS.iter().any(|b| b.name == n.as_str())) {
         let names: Vec<&str> = BENCHMARKS.iter().map(|b| b.name).collect();
-        bail!("--only {unknown}: no such benchmark; the benchmarks are {}", names.join(", "));
+        bail!(
+            "--only {unknown}: no such benchmark; the benchmarks are {}",
+            names.join(", ")
+        );
     }
     let repeat = flags.repeat as usize;
     let task = Task::from_classes(Embedded::Mnist.load(), &[0, 7])?;

@@ -23,6 +23,6 @@ mod pytorch;
 pub use atomic::atomic_write;
 pub use edge_list::{edge_list, parse_edge_list, read_edge_lists, write_edge_lists};
 pub use model_file::{MODEL_FORMAT, decode_model, encode_model, load_model, save_model};
-pub use modules::read_modules;
+pub use modules::{conv_shape_of, read_modules};
 pub use natural::natural_cmp;
 pub use pytorch::{Imported, read_safetensors};

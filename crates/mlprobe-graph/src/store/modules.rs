@@ -8,7 +8,7 @@ use std::path::Path;
 use safetensors::SafeTensors;
 
 use crate::activation::Activation;
-use crate::architecture::Architecture;
+use crate::architecture::{Architecture, ConvShape};
 use crate::errors::StoreError;
 use crate::store::pytorch::{Imported, values};
 use crate::weights::{Layer, WeightStack};
@@ -29,6 +29,39 @@ pub(crate) fn kernels(architecture: &Architecture, depth: usize) -> Vec<Option<u
         Architecture::Mlp => vec![None; depth],
         Architecture::Cnn(s) => (0..depth).map(|l| (l + 1 < depth).then_some(s.kernel)).collect(),
     }
+}
+
+/// The shape of the CNN whose kernels `bytes` holds (`conv1.weight`,
+/// `conv2.weight`, ... `[out, in, k, k]`, as PyTorch saves them) on square
+/// images of side `side`; `path` is named in errors.
+pub fn conv_shape_of(bytes: &[u8], path: &Path, side: usize) -> Result<ConvShape, StoreError> {
+    let tensors = SafeTensors::deserialize(bytes).map_err(|e| StoreError::Format {
+        path: path.to_path_buf(),
+        reason: format!("not a safetensors file: {e}"),
+    })?;
+    let (mut channels, mut kernel) = (Vec::new(), None);
+    while let Ok(view) = tensors.tensor(&format!("conv{}.weight", channels.len() + 1)) {
+        match view.shape() {
+            &[out, _, kh, kw] if kh == kw && kernel.is_none_or(|k| k == kh) => {
+                channels.push(out);
+                kernel = Some(kh);
+            }
+            shape => {
+                return Err(StoreError::Shape {
+                    path: path.to_path_buf(),
+                    tensor: format!("conv{}.weight", channels.len() + 1),
+                    reason: format!("shape {shape:?}: expected [out, in, k, k] with the kernel side of conv1"),
+                });
+            }
+        }
+    }
+    let Some(kernel) = kernel else {
+        return Err(StoreError::Format {
+            path: path.to_path_buf(),
+            reason: "no tensor `conv1.weight`: not a CNN of mlprobe's family (conv1, conv2, ..., fc)".into(),
+        });
+    };
+    Ok(ConvShape { side, channels, kernel })
 }
 
 /// Reads the network of `architecture` from safetensors `bytes`, each layer
