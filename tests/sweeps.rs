@@ -116,7 +116,7 @@ fn layer_restricted_probes_and_task_training_values() {
 fn a_cnn_is_an_arm_whose_layers_are_probed_by_name() {
     let probes = "[[probes]]\nprobe = \"binarize\"\nlayers = [\"conv1\"]\n\
                   [[probes]]\nprobe = \"prune\"\nstrategies = [\"smallest\"]\nlevels = [0.0, 0.5]\n\
-                  after = [{ probe = \"randomize\", strategies = [\"B\"] }]\n";
+                  after = [{ probe = \"randomize\", strategies = [\"B\"] }]\ncka = [\"conv2\"]\n";
     let toml = tiny_toml(1, probes)
         .replace(
             "hidden = [64]",
@@ -154,6 +154,12 @@ fn a_cnn_is_an_arm_whose_layers_are_probed_by_name() {
             "a CNN learns in two epochs: {}",
             u.rows[0].accuracy
         );
+        let cka = |key: &str| u.measures.iter().find(|(n, _)| n == key).map(|m| m.1).unwrap();
+        let rewired = cka("prune+randomize/smallest+B/0/false cka[conv2]");
+        assert!(
+            rewired < 1.0 - 1e-6 && rewired > 0.0,
+            "B rewires the kernels: {rewired}"
+        );
     }
     // Keys that do not fit: named before anything trains.
     let bad = |from: &str, to: &str| {
@@ -172,4 +178,41 @@ fn a_cnn_is_an_arm_whose_layers_are_probed_by_name() {
     assert!(err.contains("training.conv"), "{err}");
     let err = bad("layers = [\"conv1\"]", "layers = [\"conv3\"]");
     assert!(err.contains("conv3") && err.contains("conv1, conv2, fc"), "{err}");
+}
+
+#[test]
+fn any_sweep_measures_the_linear_cka_of_the_layers_it_names() {
+    let probes = "[[probes]]\nprobe = \"noise\"\nstrategies = [\"gaussian\"]\nlevels = [0.0, 0.001, 2.0]\n\
+                  cka = [\"first\", \"last\"]\n[[probes]]\nprobe = \"binarize\"\n";
+    let toml = tiny_toml(2, probes).replace("epochs = 75", "epochs = 3");
+    let exp = experiment("cka", &toml);
+    let out = tempfile::tempdir().unwrap();
+    let run = run_experiment(&exp, &options(out.path())).unwrap();
+    for u in &run.units {
+        let cka = |level: &str, layer: &str| -> f64 {
+            let name = format!("noise/gaussian/{level}/false cka[{layer}]");
+            u.measures
+                .iter()
+                .find(|(n, _)| *n == name)
+                .unwrap_or_else(|| panic!("{name}: {:?}", u.measures))
+                .1
+        };
+        for layer in ["first", "last"] {
+            assert!((cka("0", layer) - 1.0).abs() < 1e-9, "the trained network is itself");
+            assert!(cka("0.001", layer) > 0.9, "{layer}: {:?}", u.measures);
+            assert!(cka("0.001", layer) > cka("2", layer), "{layer}: more noise, less alike");
+        }
+        assert!(
+            u.measures.iter().all(|(n, _)| n.starts_with("noise")),
+            "binarize measures nothing"
+        );
+    }
+    let summary = std::fs::read_to_string(out.path().join("cka/summary.json")).unwrap();
+    assert!(summary.contains("noise/gaussian/2/false cka[last]"), "{summary}");
+    // A layer that the network lacks is named before anything trains.
+    let bad = toml.replace("cka = [\"first\", \"last\"]", "cka = [\"conv1\"]");
+    let err = Experiment::from_toml("cka", &bad, Path::new("cka.toml"))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("conv1"), "{err}");
 }

@@ -114,6 +114,13 @@ fn block(
 /// Output values (before softmax), row-major `[n, classes]`, of the CNN
 /// `net` of shape `shape` on the `n` images of `x` (`side * side` each).
 pub(crate) fn logits(shape: &ConvShape, net: &WeightStack, x: &[f32], n: usize) -> Vec<f32> {
+    forward(shape, net, x, n, net.layers.len() - 1)
+}
+
+/// The outputs of layer `upto` for the `n` images of `x`, row-major: a
+/// block's pooled maps (channels last, `[side, side, channels]` per image),
+/// or the logits for the dense layer.
+pub(crate) fn forward(shape: &ConvShape, net: &WeightStack, x: &[f32], n: usize, upto: usize) -> Vec<f32> {
     let depth = net.layers.len();
     let dense = &net.layers[depth - 1];
     let pixels = shape.side * shape.side;
@@ -123,16 +130,13 @@ pub(crate) fn logits(shape: &ConvShape, net: &WeightStack, x: &[f32], n: usize) 
         let b = BATCH.min(n - start);
         maps.clear();
         maps.extend_from_slice(&x[start * pixels..(start + b) * pixels]);
-        for (l, layer) in net.layers[..depth - 1].iter().enumerate() {
-            block(
-                layer,
-                net.activation,
-                shape,
-                (b, shape.side_at(l)),
-                &mut maps,
-                &mut patches,
-                &mut spare,
-            );
+        for (l, layer) in net.layers[..depth - 1].iter().enumerate().take(upto + 1) {
+            let sizes = (b, shape.side_at(l));
+            block(layer, net.activation, shape, sizes, &mut maps, &mut patches, &mut spare);
+        }
+        if upto < depth - 1 {
+            out.extend_from_slice(&maps);
+            continue;
         }
         flatten_as_pytorch(&maps, b, shape.side_at(depth - 1), dense.n_in, &mut flat);
         let first = out.len();

@@ -359,6 +359,41 @@ impl<'a> Evaluator<'a> {
         logits
     }
 
+    /// The outputs of layer `layer` (0-based) for every example, row-major
+    /// `[n, width]`: after the activation for a hidden layer (for a CNN's
+    /// block, its pooled maps, channels last), the logits for the last one.
+    /// Computed straightforwardly, never exactly (see [`Evaluator::is_exact`]).
+    ///
+    /// # Panics
+    /// If the network has no such layer or its input dimension differs from the examples'.
+    pub fn activations(&self, net: &WeightStack, layer: usize) -> Vec<f32> {
+        assert!(layer < net.layers.len(), "no layer {layer}");
+        assert_eq!(
+            net.input_dim(),
+            self.examples.dim,
+            "network and examples differ in input dimension"
+        );
+        let n = self.examples.len();
+        if let Architecture::Cnn(shape) = &net.architecture {
+            return conv::forward(shape, net, &self.examples.x, n, layer);
+        }
+        let upto = WeightStack::new(net.activation, net.layers[..=layer].to_vec());
+        let first = &net.layers[0];
+        let base = self.baseline_f32(first);
+        let mut out = Vec::with_capacity(n * net.layers[layer].n_out);
+        let (mut values, mut spare) = (Vec::new(), Vec::new());
+        for r in 0..n {
+            values.resize(first.n_out, 0.0);
+            self.first_layer_row(first, &base, r, &mut values);
+            self.rest_of_row(&upto, &mut values, &mut spare);
+            if layer + 1 < net.layers.len() {
+                net.activation.apply_in_place(&mut values);
+            }
+            out.extend_from_slice(&values);
+        }
+        out
+    }
+
     /// The predicted class of every example: the index of the largest output,
     /// the first one on ties (as `torch.argmax`).
     pub fn predictions(&self, net: &WeightStack) -> Vec<u32> {
@@ -550,5 +585,20 @@ mod tests {
                 .collect();
             assert_eq!(eval.predictions(&net), predicted, "{activation}");
         }
+    }
+
+    #[test]
+    fn activations_of_the_last_layer_are_the_logits() {
+        let net = crate::initial_weights(&[4, 3, 3, 2], Activation::Tanh, &mut crate::probe_rng(1));
+        let examples = Examples {
+            x: (0..20).map(|i| (i % 7) as f32 / 3.0 - 1.0).collect(),
+            y: vec![0, 1, 0, 1, 1],
+            dim: 4,
+        };
+        let eval = Evaluator::new(&examples);
+        assert_eq!(eval.activations(&net, 2), eval.logits(&net));
+        let hidden = eval.activations(&net, 0);
+        assert_eq!(hidden.len(), 5 * 3);
+        assert!(hidden.iter().all(|v| v.abs() <= 1.0), "after tanh");
     }
 }

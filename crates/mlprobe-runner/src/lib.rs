@@ -64,5 +64,7 @@ pub use run::{ExperimentRun, RunOptions, UnitsDone, run_experiment, run_experime
 pub use shard::{Shard, ShardError, UnitRef, partition};
 pub use stats::{Quartiles, quantile, spearman};
 pub use store::Store;
-pub use sweep_eval::{PointResult, evaluate_points, from_scratch, incremental};
+pub use sweep_eval::{
+    LayerSimilarity, PointResult, evaluate_points, evaluate_points_measured, from_scratch, incremental,
+};
 pub use table::{medians_table, summary_table};

@@ -12,6 +12,7 @@
 //! before = [{ probe = "noise", strategies = ["gaussian"], levels = [0.01] }]
 //! after = [{ probe = "randomize", strategies = ["B"] }]
 //! layers = ["first"]                               # only these layers: first, last, an index
+//! cka = ["first", "last"]                          # also measure these layers' linear CKA
 //! ```
 //!
 //! A point applies the `before` stages, the swept probe, the `after` stages
@@ -21,6 +22,9 @@
 //! With `layers`, the whole point (binarization included) acts on those
 //! layers only, and the strategy ends in `:<layers>` (`smallest:first`; the
 //! layers alone for a probe without strategies, e.g. binarize's `last`).
+//! With `cka`, every point also measures, per named layer, the linear CKA
+//! between the layer's outputs in the trained network and in the network
+//! evaluated (averaged over draws; `cka[<layer>]` in `summary.json`).
 
 use std::sync::Arc;
 
@@ -168,6 +172,10 @@ pub struct ProbeSpec {
     /// or a layer's name such as `"conv2"`); default: every layer.
     #[serde(default, deserialize_with = "layer_names")]
     pub layers: Option<Vec<LayerRef>>,
+    /// Layers whose outputs every point compares with the trained
+    /// network's, by linear CKA; default: none.
+    #[serde(default, deserialize_with = "layer_names")]
+    pub cka: Option<Vec<LayerRef>>,
 }
 
 /// `layers = ["first", 1, "last"]`: names or indices.
@@ -225,6 +233,8 @@ pub struct SweepPoint {
     pub identity: String,
     /// The layers the point acts on, binarization included; empty: all.
     pub layers: Vec<LayerRef>,
+    /// Layers whose linear CKA against the trained network the point measures.
+    pub cka: Vec<LayerRef>,
 }
 
 impl SweepPoint {
@@ -246,6 +256,7 @@ impl SweepPoint {
             binarize_after: signed,
             nested: false,
             layers: Vec::new(),
+            cka: Vec::new(),
         }
     }
 
@@ -519,6 +530,7 @@ impl ProbeSpec {
                     point.signed = signed || kind.binarizes();
                     point.identity = identity.clone();
                     point.layers = layers.clone();
+                    point.cka = self.cka.clone().unwrap_or_default();
                     // Later stages draw anew at every level, which would break the nesting.
                     point.nested = kind.is_nested() && self.after.is_empty();
                     points.push(point.with_draws(self.draws));
@@ -531,7 +543,8 @@ impl ProbeSpec {
     /// Checks that every layer named in `layers` exists in a network whose
     /// layers have these names; the error is the first that does not.
     pub(crate) fn check_layers(&self, names: &[String]) -> Result<(), String> {
-        match self.layers.iter().flatten().find(|l| l.resolve(names).is_none()) {
+        let named = self.layers.iter().chain(&self.cka).flatten();
+        match named.into_iter().find(|l| l.resolve(names).is_none()) {
             Some(l) => Err(l.to_string()),
             None => Ok(()),
         }

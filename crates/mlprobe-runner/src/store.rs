@@ -7,6 +7,7 @@
 use std::path::{Path, PathBuf};
 
 use mlprobe_core::{TrainParams, TrainedModel};
+use mlprobe_graph::layers::layers_label;
 use mlprobe_graph::store::{atomic_write, load_model, save_model};
 use mlprobe_graph::{StoreError, WeightStack};
 use serde::Serialize;
@@ -267,7 +268,10 @@ pub(crate) fn unit_fingerprint(exp: &Experiment, spec: &TaskSpec, points: &[Swee
         binarize: mlprobe_binarize::VERSION,
         points: points
             .iter()
-            .map(|p| format!("{}#{}#{}", p.key(), p.draws, p.identity))
+            .map(|p| match p.cka.is_empty() {
+                true => format!("{}#{}#{}", p.key(), p.draws, p.identity),
+                false => format!("{}#{}#{}#cka:{}", p.key(), p.draws, p.identity, layers_label(&p.cka)),
+            })
             .collect(),
         evaluated: (!spec.evaluation.is_default()).then(|| spec.evaluation.to_string()),
     })

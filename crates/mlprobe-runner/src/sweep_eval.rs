@@ -1,6 +1,8 @@
 //! Evaluating a network on every point of a sweep, draw by draw.
 
-use mlprobe_graph::{Evaluator, Measure, SweepEvaluator, WeightStack, probe_rng};
+use std::collections::HashMap;
+
+use mlprobe_graph::{Evaluator, Measure, SweepEvaluator, WeightStack, linear_cka, probe_rng};
 
 use crate::probes::SweepPoint;
 
@@ -36,7 +38,20 @@ pub fn evaluate_points(
     net: &WeightStack,
     points: &[SweepPoint],
     seed: u64,
+    accuracy_of: impl FnMut(&SweepPoint, usize, &WeightStack) -> f64,
+) -> Vec<PointResult> {
+    evaluate_points_measured(net, points, seed, accuracy_of, |_, _| Vec::new())
+}
+
+/// [`evaluate_points`], with `measure(point, network)` adding measurements
+/// of every network evaluated (such as [`LayerSimilarity::measure`]),
+/// averaged over the draws as the perturbation's own.
+pub fn evaluate_points_measured(
+    net: &WeightStack,
+    points: &[SweepPoint],
+    seed: u64,
     mut accuracy_of: impl FnMut(&SweepPoint, usize, &WeightStack) -> f64,
+    mut measure: impl FnMut(&SweepPoint, &WeightStack) -> Vec<Measure>,
 ) -> Vec<PointResult> {
     let mut drawn: Vec<(WeightStack, Vec<Measure>)> = Vec::new();
     let mut results = Vec::with_capacity(points.len());
@@ -49,15 +64,13 @@ pub fn evaluate_points(
         let mut accuracy = 0.0;
         let mut measures: Vec<Measure> = Vec::new();
         for (d, (base, m)) in drawn.iter().enumerate() {
-            accuracy += if p.binarize_after {
-                accuracy_of(p, d, &p.binarized(base, &mut probe_rng(0)))
-            } else {
-                accuracy_of(p, d, base)
-            };
-            for m in m {
+            let binarized = p.binarize_after.then(|| p.binarized(base, &mut probe_rng(0)));
+            let seen = binarized.as_ref().unwrap_or(base);
+            accuracy += accuracy_of(p, d, seen);
+            for m in m.iter().cloned().chain(measure(p, seen)) {
                 match measures.iter_mut().find(|x| x.name == m.name) {
                     Some(x) => x.value += m.value,
-                    None => measures.push(m.clone()),
+                    None => measures.push(m),
                 }
             }
         }
@@ -69,4 +82,47 @@ pub fn evaluate_points(
         });
     }
     results
+}
+
+/// The linear CKA of layers' outputs between a trained network and the
+/// networks of its sweep, on the evaluator's examples; the trained
+/// network's outputs are computed once per layer.
+pub struct LayerSimilarity<'e> {
+    eval: &'e Evaluator<'e>,
+    trained: &'e WeightStack,
+    names: Vec<String>,
+    reference: HashMap<usize, Vec<f32>>,
+}
+
+impl<'e> LayerSimilarity<'e> {
+    /// Similarities to `trained` on `eval`'s examples.
+    pub fn new(eval: &'e Evaluator<'e>, trained: &'e WeightStack) -> Self {
+        Self {
+            eval,
+            trained,
+            names: trained.layer_names(),
+            reference: HashMap::new(),
+        }
+    }
+
+    /// `cka[<layer>]` for every layer of `point.cka` that the network has:
+    /// the linear CKA of its outputs in `net` and in the trained network;
+    /// 0 where `net`'s outputs carry nothing to compare (constant over the
+    /// examples, or not finite).
+    pub fn measure(&mut self, point: &SweepPoint, net: &WeightStack) -> Vec<Measure> {
+        let n = self.eval.examples().len();
+        let mut out = Vec::with_capacity(point.cka.len());
+        for layer in &point.cka {
+            let Some(l) = layer.resolve(&self.names) else { continue };
+            let reference = (self.reference.entry(l)).or_insert_with(|| self.eval.activations(self.trained, l));
+            let seen = self.eval.activations(net, l);
+            let p = reference.len() / n.max(1);
+            let value = linear_cka(reference, p, &seen, seen.len() / n.max(1), n).unwrap_or(0.0);
+            out.push(Measure {
+                name: format!("cka[{layer}]"),
+                value,
+            });
+        }
+        out
+    }
 }

@@ -13,7 +13,7 @@ use crate::output::{Row, UnitResult};
 use crate::probes::SweepPoint;
 use crate::seed::derive_seed;
 use crate::store::{Store, UnitFile, unit_fingerprint};
-use crate::sweep_eval::{PointResult, evaluate_points, incremental};
+use crate::sweep_eval::{LayerSimilarity, PointResult, evaluate_points_measured, incremental};
 use crate::training::unit_model;
 
 /// A unit's results: from its unit file if that fits, else computed
@@ -62,10 +62,15 @@ fn evaluate_unit(
     evaluation: Evaluation,
 ) -> Vec<PointResult> {
     let mut sweep = SweepEvaluator::new(eval.clone());
+    let mut similarity = LayerSimilarity::new(eval, net);
+    let measure = |p: &SweepPoint, seen: &WeightStack| match p.cka.is_empty() {
+        true => Vec::new(),
+        false => similarity.measure(p, seen),
+    };
     if evaluation.is_default() {
-        return evaluate_points(net, points, seed, incremental(&mut sweep));
+        return evaluate_points_measured(net, points, seed, incremental(&mut sweep), measure);
     }
-    evaluate_points(net, points, seed, |point, draw, perturbed| {
+    let accuracy_of = |point: &SweepPoint, draw: usize, perturbed: &WeightStack| {
         let mut rng = probe_rng(derive_seed(&format!("{seed}/evaluation/{}/{draw}", point.key())));
         let seen = evaluation.prepare(perturbed, &mut rng);
         if evaluation.draws() {
@@ -73,7 +78,8 @@ fn evaluate_unit(
         } else {
             sweep.accuracy(&seen, &point.lineage(draw))
         }
-    })
+    };
+    evaluate_points_measured(net, points, seed, accuracy_of, measure)
 }
 
 /// The results of `unit` from its file: one row per sweep point after the
