@@ -328,13 +328,16 @@ impl<'a> Evaluator<'a> {
         self.logits_as(net, self.is_exact(net))
     }
 
+    /// # Panics
+    /// If the network's input dimension differs from the examples'.
+    fn check_input(&self, net: &WeightStack) {
+        let (net_dim, dim) = (net.input_dim(), self.examples.dim);
+        assert_eq!(net_dim, dim, "network and examples differ in input dimension");
+    }
+
     /// [`Evaluator::logits`] with `exact` = [`Evaluator::is_exact`] known.
     fn logits_as(&self, net: &WeightStack, exact: bool) -> Vec<f32> {
-        assert_eq!(
-            net.input_dim(),
-            self.examples.dim,
-            "network and examples differ in input dimension"
-        );
+        self.check_input(net);
         let n = self.examples.len();
         if let Architecture::Cnn(shape) = &net.architecture {
             return conv::logits(shape, net, &self.examples.x, n);
@@ -368,11 +371,7 @@ impl<'a> Evaluator<'a> {
     /// If the network has no such layer or its input dimension differs from the examples'.
     pub fn activations(&self, net: &WeightStack, layer: usize) -> Vec<f32> {
         assert!(layer < net.layers.len(), "no layer {layer}");
-        assert_eq!(
-            net.input_dim(),
-            self.examples.dim,
-            "network and examples differ in input dimension"
-        );
+        self.check_input(net);
         let n = self.examples.len();
         if let Architecture::Cnn(shape) = &net.architecture {
             return conv::forward(shape, net, &self.examples.x, n, layer);

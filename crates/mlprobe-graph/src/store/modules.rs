@@ -5,12 +5,10 @@
 
 use std::path::Path;
 
-use safetensors::SafeTensors;
-
 use crate::activation::Activation;
 use crate::architecture::{Architecture, ConvShape};
 use crate::errors::StoreError;
-use crate::store::pytorch::{Imported, values};
+use crate::store::pytorch::{Imported, open, values};
 use crate::weights::{Layer, WeightStack};
 
 /// A layer's weight in PyTorch's order and shape: `[n_out, n_in]` for a
@@ -35,10 +33,7 @@ pub(crate) fn kernels(architecture: &Architecture, depth: usize) -> Vec<Option<u
 /// `conv2.weight`, ... `[out, in, k, k]`, as PyTorch saves them) on square
 /// images of side `side`; `path` is named in errors.
 pub fn conv_shape_of(bytes: &[u8], path: &Path, side: usize) -> Result<ConvShape, StoreError> {
-    let tensors = SafeTensors::deserialize(bytes).map_err(|e| StoreError::Format {
-        path: path.to_path_buf(),
-        reason: format!("not a safetensors file: {e}"),
-    })?;
+    let (tensors, _) = open(bytes, path)?;
     let (mut channels, mut kernel) = (Vec::new(), None);
     while let Ok(view) = tensors.tensor(&format!("conv{}.weight", channels.len() + 1)) {
         match view.shape() {
@@ -76,8 +71,7 @@ pub fn read_modules(
         path: path.to_path_buf(),
         reason,
     };
-    let (_, meta) = SafeTensors::read_metadata(bytes).map_err(|e| format(format!("not a safetensors file: {e}")))?;
-    let tensors = SafeTensors::deserialize(bytes).map_err(|e| format(format!("not a safetensors file: {e}")))?;
+    let (tensors, metadata) = open(bytes, path)?;
     let depth = match architecture {
         Architecture::Mlp => return Err(format("an MLP's layers are found by shape, not by name".into())),
         Architecture::Cnn(s) => s.channels.len() + 1,
@@ -134,6 +128,6 @@ pub fn read_modules(
         layers: net.layers,
         names,
         notes,
-        metadata: meta.metadata().clone().unwrap_or_default(),
+        metadata,
     })
 }

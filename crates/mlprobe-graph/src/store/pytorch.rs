@@ -315,6 +315,17 @@ fn read_layers(
     })
 }
 
+/// The tensors and the metadata map of safetensors `bytes`; `path` is named in errors.
+pub(crate) fn open<'b>(bytes: &'b [u8], path: &Path) -> Result<(SafeTensors<'b>, HashMap<String, String>), StoreError> {
+    let format = |e: safetensors::SafeTensorError| StoreError::Format {
+        path: path.to_path_buf(),
+        reason: format!("not a safetensors file: {e}"),
+    };
+    let (_, meta) = SafeTensors::read_metadata(bytes).map_err(format)?;
+    let tensors = SafeTensors::deserialize(bytes).map_err(format)?;
+    Ok((tensors, meta.metadata().clone().unwrap_or_default()))
+}
+
 /// Reads an MLP from safetensors bytes; `path` is named in errors.
 ///
 /// `input` is the data's input dimension and `outputs`, when known, the
@@ -327,13 +338,7 @@ pub fn read_safetensors(
     outputs: Option<usize>,
     layers: Option<&[String]>,
 ) -> Result<Imported, StoreError> {
-    let format = |reason: String| StoreError::Format {
-        path: path.to_path_buf(),
-        reason,
-    };
-    let (_, meta) = SafeTensors::read_metadata(bytes).map_err(|e| format(format!("not a safetensors file: {e}")))?;
-    let tensors = SafeTensors::deserialize(bytes).map_err(|e| format(format!("not a safetensors file: {e}")))?;
-    let metadata = meta.metadata().clone().unwrap_or_default();
+    let (tensors, metadata) = open(bytes, path)?;
 
     let (matrices, vectors) = split_by_rank(&tensors, path)?;
     let no_chain = |reason: String| StoreError::Chain {
