@@ -199,6 +199,20 @@ impl TrainConfig {
         (0..depth).map(|l| self.0.architecture.layer_name(l, depth)).collect()
     }
 
+    /// The network for `inputs` features and `outputs` classes in labels:
+    /// `784-64-2` for an MLP, `cnn 8-16 5x5` for a CNN (see [`WeightStack::label`]).
+    ///
+    /// [`WeightStack::label`]: mlprobe_graph::WeightStack::label
+    pub fn network_label(&self, inputs: usize, outputs: usize) -> String {
+        match self.architecture(inputs) {
+            Ok(Architecture::Cnn(shape)) => shape.label(),
+            _ => (self.sizes(inputs, outputs).iter())
+                .map(|n| n.to_string())
+                .collect::<Vec<_>>()
+                .join("-"),
+        }
+    }
+
     /// Weights and biases of the network for `inputs` features and `outputs` classes.
     pub fn weights(&self, inputs: usize, outputs: usize) -> u64 {
         let layer_shapes = match self.architecture(inputs) {

@@ -148,6 +148,12 @@ impl ConvShape {
         Ok(())
     }
 
+    /// The shape in labels: `cnn 8-16 5x5` (channels per block, kernel).
+    pub fn label(&self) -> String {
+        let channels: Vec<String> = self.channels.iter().map(|c| c.to_string()).collect();
+        format!("cnn {} {}x{}", channels.join("-"), self.kernel, self.kernel)
+    }
+
     /// Features of the flattened output of the last block.
     pub fn features(&self) -> usize {
         let side = *self.sides().last().expect("starts with the input");
@@ -253,6 +259,7 @@ mod tests {
         assert_eq!(s.sides(), [28, 12, 4]);
         assert_eq!(s.features(), 256);
         assert_eq!(s.layer_shapes(2), [(25, 8), (200, 16), (256, 2)]);
+        assert_eq!(s.label(), "cnn 8-16 5x5");
         let cnn = Architecture::Cnn(s);
         assert_eq!(cnn.layer_name(0, 3), "conv1");
         assert_eq!(cnn.layer_name(2, 3), "fc");

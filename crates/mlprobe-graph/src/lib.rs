@@ -3,8 +3,10 @@
 //! builds in seconds.
 //!
 //! - [`WeightStack`]: a network as a stack of signed, weighted bipartite
-//!   graphs, one [`Layer`] per linear layer (weights `[n_in, n_out]`, biases
-//!   as attributes of the output nodes), with its [`Activation`];
+//!   graphs, one [`Layer`] per linear layer or convolution kernel (weights
+//!   `[n_in, n_out]`, biases as attributes of the output nodes), with its
+//!   [`Activation`] and the [`Architecture`] that wires them (an MLP or a
+//!   CNN);
 //! - [`Perturbation`]: the one trait every probe implements, seeded by a
 //!   [`ProbeRng`]; [`Chain`] composes them, [`OnLayers`] restricts one to
 //!   some layers; a [`ProbeKind`] says how an experiment file names and
@@ -14,7 +16,8 @@
 //!   of examples, and [`SweepEvaluator`] for the many related networks of a
 //!   probe sweep; [`simd`] compiles their kernels for every vector width
 //!   from one definition;
-//! - [`linear_cka`]: how alike two layers' activations are (linear CKA);
+//! - [`linear_cka`]: how alike two layers' activations are (linear CKA),
+//!   with [`Evaluator::activations`] giving any layer's;
 //! - [`store`]: model files (safetensors), MLPs saved by PyTorch, and the
 //!   reference implementation's edge lists;
 //! - the data types of `mlprobe-tasks` ([`Task`], [`Embedded`], [`Examples`]),

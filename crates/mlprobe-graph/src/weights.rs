@@ -170,6 +170,15 @@ impl WeightStack {
             .collect()
     }
 
+    /// The network in labels: its node counts for an MLP (`784-64-2`), its
+    /// shape for a CNN (`cnn 8-16 5x5`).
+    pub fn label(&self) -> String {
+        match &self.architecture {
+            Architecture::Cnn(shape) => shape.label(),
+            Architecture::Mlp => self.sizes().iter().map(|n| n.to_string()).collect::<Vec<_>>().join("-"),
+        }
+    }
+
     /// The same network with `f` applied to every weight and bias of every layer.
     pub fn map(&self, f: impl Fn(f32) -> f32) -> Self {
         Self {

@@ -187,8 +187,7 @@ fn box_panel(
 pub(crate) fn network(exp: &Experiment, run: &ExperimentRun, t: usize) -> String {
     let spec = &exp.tasks[t];
     let inputs = run.units.iter().find(|u| u.task == t).map_or(0, |u| u.inputs);
-    let sizes = spec.training.sizes(inputs, spec.classes.len());
-    sizes.iter().map(|s| s.to_string()).collect::<Vec<_>>().join("-")
+    spec.training.network_label(inputs, spec.classes.len())
 }
 
 /// Groups a run's rows into panels. Rows are identified by position (every

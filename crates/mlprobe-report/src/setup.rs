@@ -113,11 +113,14 @@ pub(crate) fn write(inputs: &[Input<'_>], ctx: &Context, md: &mut Markdown) {
         Some(model) => {
             let (exp, run) = inputs[0];
             let task = &exp.tasks[0];
-            let sizes: Vec<String> = model.weights.sizes().iter().map(|n| n.to_string()).collect();
+            let kind = match model.weights.architecture {
+                mlprobe_graph::Architecture::Mlp => "an MLP",
+                mlprobe_graph::Architecture::Cnn(_) => "a CNN",
+            };
             md.item(&format!(
-                "Model: `{}`, trained elsewhere: an MLP {} with {} activations, probed as given (its own accuracy is the row `none`; nothing is trained, no run counts as failed).",
+                "Model: `{}`, trained elsewhere: {kind} {} with {} activations, probed as given (its own accuracy is the row `none`; nothing is trained, no run counts as failed).",
                 model.path.display(),
-                sizes.join("-"),
+                model.weights.label(),
                 model.weights.activation
             ));
             for note in &model.notes {

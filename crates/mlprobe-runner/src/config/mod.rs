@@ -5,7 +5,9 @@
 //! description = "Binarization gap, easy versus hard"
 //!
 //! [training]            # every key required: the budget is explicit
-//! hidden = [64]         # a list of lists, e.g. [[64], [64, 64]], sweeps it
+//! architecture = "mlp"  # optional: mlp | cnn; a list sweeps it
+//! hidden = [64]         # an MLP's; a list of lists, e.g. [[64], [64, 64]], sweeps it
+//! # conv = { channels = [8, 16], kernel = 5 }   # a CNN's blocks (the default)
 //! activation = "relu"   # tanh | relu | sigmoid | identity
 //! epochs = 75           # a list, e.g. [5, 10, 20], sweeps it
 //! batch_size = 128
