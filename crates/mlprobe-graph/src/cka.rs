@@ -78,6 +78,47 @@ fn cross_norm2(a: &[f64], p: usize, b: &[f64], q: usize, n: usize) -> f64 {
     cross.iter().map(|c| c * c).sum()
 }
 
+/// The upper triangle (row by row, diagonal included) of `A A^T` for
+/// row-major centred `A` (`n x p`): the centred Gram matrix.
+fn gram_upper(a: &[f64], p: usize, n: usize) -> Vec<f64> {
+    let mut out = Vec::with_capacity(n * (n + 1) / 2);
+    for i in 0..n {
+        let ai = &a[i * p..(i + 1) * p];
+        for j in i..n {
+            out.push(ai.iter().zip(&a[j * p..(j + 1) * p]).map(|(u, v)| u * v).sum());
+        }
+    }
+    out
+}
+
+/// `<K, L>_F` of two symmetric matrices given by their upper triangles.
+fn symmetric_dot(k: &[f64], l: &[f64], n: usize) -> f64 {
+    let (mut at, mut sum) = (0, 0.0);
+    for i in 0..n {
+        sum += k[at] * l[at];
+        for j in 1..n - i {
+            sum += 2.0 * k[at + j] * l[at + j];
+        }
+        at += n - i;
+    }
+    sum
+}
+
+/// Linear CKA in sample space, `<Kc, Lc> / (||Kc|| ||Lc||)` with the
+/// centred Gram matrices `Kc = Xc Xc^T`, `Lc = Yc Yc^T`: the cheaper form
+/// for layers wider than the number of examples.
+fn by_samples(xc: &[f64], p: usize, yc: &[f64], q: usize, n: usize) -> Result<f64, CkaError> {
+    let (k, l) = (gram_upper(xc, p, n), gram_upper(yc, q, n));
+    let (kk, ll) = (symmetric_dot(&k, &k, n).sqrt(), symmetric_dot(&l, &l, n).sqrt());
+    if kk == 0.0 {
+        return Err(CkaError::Constant { which: "x" });
+    }
+    if ll == 0.0 {
+        return Err(CkaError::Constant { which: "y" });
+    }
+    Ok(symmetric_dot(&k, &l, n) / (kk * ll))
+}
+
 fn check(which: &'static str, m: &[f32], n: usize, columns: usize) -> Result<(), CkaError> {
     if m.len() != n.saturating_mul(columns) {
         return Err(CkaError::Shape {
@@ -112,6 +153,10 @@ pub fn linear_cka(x: &[f32], p: usize, y: &[f32], q: usize, n: usize) -> Result<
     check("x", x, n, p)?;
     check("y", y, n, q)?;
     let (xc, yc) = (centred(x, n, p), centred(y, n, q));
+    // Feature space costs n (p^2 + q^2 + pq), sample space n^2 (p + q).
+    if n * (p + q) < p * p + q * q + p * q {
+        return by_samples(&xc, p, &yc, q, n);
+    }
     let xx = cross_norm2(&xc, p, &xc, p, n).sqrt();
     let yy = cross_norm2(&yc, q, &yc, q, n).sqrt();
     if xx == 0.0 {
@@ -181,6 +226,25 @@ mod tests {
         // Unrelated representations of many examples are far from alike.
         let (big_x, big_y) = (random(2000, 8, 3), random(2000, 8, 4));
         assert!(linear_cka(&big_x, 8, &big_y, 8, 2000).unwrap() < 0.05);
+    }
+
+    #[test]
+    fn wide_layers_take_the_sample_space_form_with_the_same_value() {
+        // 12 examples of 40 and 30 features: the sample-space form.
+        let (n, p, q) = (12, 40, 30);
+        let (x, y) = (random(n, p, 6), random(n, q, 7));
+        let cka = linear_cka(&x, p, &y, q, n).unwrap();
+        assert!((cka - by_gram(&x, p, &y, q, n)).abs() < 1e-12, "{cka}");
+        let (xc, yc) = (centred(&x, n, p), centred(&y, n, q));
+        let features = cross_norm2(&yc, q, &xc, p, n)
+            / (cross_norm2(&xc, p, &xc, p, n).sqrt() * cross_norm2(&yc, q, &yc, q, n).sqrt());
+        assert!((cka - features).abs() < 1e-12);
+        assert!((linear_cka(&x, p, &x, p, n).unwrap() - 1.0).abs() < 1e-12);
+        let constant = vec![0.5f32; n * q];
+        assert_eq!(
+            linear_cka(&x, p, &constant, q, n),
+            Err(CkaError::Constant { which: "y" })
+        );
     }
 
     #[test]
