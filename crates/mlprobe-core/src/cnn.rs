@@ -94,25 +94,6 @@ impl Cnn {
     }
 }
 
-/// The input index of every patch entry of a `kernel x kernel` valid
-/// convolution on maps `[side, side, channels]` (channels last): row
-/// `(y, x)` over the output positions, column `(c, dy, dx)` as a kernel's
-/// bipartite input nodes are numbered.
-fn patch_indices(side: usize, channels: usize, kernel: usize) -> Vec<usize> {
-    let o = side - kernel + 1;
-    let mut idx = Vec::with_capacity(o * o * channels * kernel * kernel);
-    for y in 0..o {
-        for x in 0..o {
-            for c in 0..channels {
-                for dy in 0..kernel {
-                    idx.extend((0..kernel).map(|dx| ((y + dy) * side + x + dx) * channels + c));
-                }
-            }
-        }
-    }
-    idx
-}
-
 /// 2x2 max-pooling (floor) of `n` maps `[side, side, c]` held as `z`
 /// `[.., n * side * side, c]`: `[n, (side / 2)^2 * c]`, channels last. As
 /// slices and elementwise maxima, whose backward passes are cheap on this
@@ -150,10 +131,10 @@ pub(crate) struct StackedCnn {
     activation: Activation,
     #[module(skip)]
     shape: ConvShape,
-    /// Patch indices of each block's input maps.
+    /// Where each block reads its patches ([`ConvShape::patch_indices`]).
     #[module(skip)]
-    patches: Vec<Vec<usize>>,
-    /// The last maps (channels last) reordered as PyTorch flattens them.
+    patches: Vec<Vec<i64>>,
+    /// The last maps in PyTorch's flattening ([`ConvShape::flatten_order`]).
     #[module(skip)]
     flatten: Vec<i64>,
 }
@@ -165,17 +146,11 @@ impl StackedCnn {
             panic!("a stack of CNNs needs CNNs");
         };
         let (weights, biases) = crate::model::stack_layers(nets, device);
-        let ins = std::iter::once(1).chain(shape.channels.iter().copied());
-        let patches = (ins.take(shape.channels.len()).enumerate())
-            .map(|(b, c)| patch_indices(shape.side_at(b), c, shape.kernel))
+        let as_i64 = |v: Vec<usize>| v.into_iter().map(|i| i as i64).collect::<Vec<i64>>();
+        let patches = (0..shape.channels.len())
+            .map(|b| as_i64(shape.patch_indices(b)))
             .collect();
-        let (side, c) = (
-            shape.side_at(shape.channels.len()),
-            *shape.channels.last().expect("checked"),
-        );
-        let flatten = (0..c)
-            .flat_map(|ch| (0..side * side).map(move |p| (p * c + ch) as i64))
-            .collect();
+        let flatten = as_i64(shape.flatten_order());
         Self {
             weights,
             biases,
@@ -197,7 +172,7 @@ impl StackedCnn {
         let d = self.shape.side * self.shape.side;
         let mut out = Vec::with_capacity(m * b * idx.len());
         for image in pixels.chunks_exact(d) {
-            out.extend(idx.iter().map(|&i| image[i]));
+            out.extend(idx.iter().map(|&i| image[i as usize]));
         }
         Tensor::from_data(TensorData::new(out, [m, b * idx.len() / k2, k2]), &device)
     }
@@ -207,13 +182,13 @@ impl StackedCnn {
         let [m, b, _] = x.dims();
         let device = x.device();
         let blocks = self.shape.channels.len();
+        let index = |v: &Vec<i64>| Tensor::<1, Int>::from_data(TensorData::new(v.clone(), [v.len()]), &device);
         let mut patches = self.input_patches(x);
         let mut h = None;
         for l in 0..blocks {
             let [_, n_in, n_out] = self.weights[l].val().dims();
             if let Some(maps) = h.take() {
-                let idx: Vec<i64> = self.patches[l].iter().map(|&i| i as i64).collect();
-                let idx = Tensor::<1, Int>::from_data(TensorData::new(idx, [self.patches[l].len()]), &device);
+                let idx = index(&self.patches[l]);
                 let positions = self.patches[l].len() / n_in;
                 patches = Tensor::<2>::select(maps, 1, idx).reshape([m, b * positions, n_in]);
             }
@@ -222,8 +197,7 @@ impl StackedCnn {
             h = Some(max_pool_channels_last(activate(z, self.activation), m * b, o, n_out));
         }
         let maps = h.expect("at least one block");
-        let flatten = Tensor::<1, Int>::from_data(TensorData::new(self.flatten.clone(), [self.flatten.len()]), &device);
-        let features = maps.select(1, flatten).reshape([m, b, self.flatten.len()]);
+        let features = maps.select(1, index(&self.flatten)).reshape([m, b, self.flatten.len()]);
         let logits = features.matmul(self.weights[blocks].val()) + self.biases[blocks].val();
         log_softmax(logits, 2)
     }

@@ -102,14 +102,7 @@ impl TrainParams {
             }
             ArchitectureKind::Cnn => {
                 let conv = self.conv.get_or_insert_with(ConvParams::default);
-                let probe = ConvShape {
-                    side: usize::MAX / 2,
-                    channels: conv.channels.clone(),
-                    kernel: conv.kernel,
-                };
-                if let Err(e) = probe.check() {
-                    return Err(TrainError::Shape(e));
-                }
+                ConvShape::check_blocks(&conv.channels, conv.kernel).map_err(TrainError::Shape)?;
             }
             ArchitectureKind::Mlp => {}
         }

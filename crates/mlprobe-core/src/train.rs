@@ -17,7 +17,7 @@
 
 use burn::module::Module;
 use burn::optim::{GradientsParams, ModuleOptimizer};
-use burn::tensor::{Tensor, TensorData};
+use burn::tensor::{Device, Tensor, TensorData};
 use mlprobe_graph::{Architecture, Evaluator, ProbeRng, WeightStack, initial_network, initial_weights, probe_rng};
 use mlprobe_tasks::Task;
 use rand::seq::SliceRandom;
@@ -124,13 +124,13 @@ pub fn train(task: &Task, config: &TrainConfig, seed: u64) -> Result<TrainOutcom
 /// returns the model and every network's mean loss per epoch.
 fn fit<M: Module>(
     mut model: M,
+    device: &Device,
     task: &Task,
     config: &TrainConfig,
     rngs: &mut [ProbeRng],
     log_probs: impl Fn(&M, Tensor<3>) -> Tensor<3>,
 ) -> (M, Vec<Vec<f32>>) {
     let (m, n, dim, k) = (rngs.len(), task.train.len(), task.input_dim(), task.n_classes);
-    let device = device::cpu().autodiff();
     let mut optim = ModuleOptimizer::from(FusedAdam {
         beta_1: 0.9,
         beta_2: 0.999,
@@ -156,8 +156,8 @@ fn fit<M: Module>(
                     target[(j * b + r) * k + task.train.y[i] as usize] = 1.0;
                 }
             }
-            let x = Tensor::<3>::from_data(TensorData::new(xb, [m, b, dim]), &device);
-            let t = Tensor::<3>::from_data(TensorData::new(target, [m, b, k]), &device);
+            let x = Tensor::<3>::from_data(TensorData::new(xb, [m, b, dim]), device);
+            let t = Tensor::<3>::from_data(TensorData::new(target, [m, b, k]), device);
             // Each model's mean loss over its batch; their sum has each
             // model's own gradient.
             let losses = (log_probs(&model, x) * t)
@@ -207,34 +207,22 @@ pub fn train_stack(task: &Task, config: &TrainConfig, seeds: &[u64]) -> Result<V
 
     let device = device::cpu().autodiff();
     let mut rngs: Vec<_> = seeds.iter().map(|&s| probe_rng(s)).collect();
-    let (weights, curves) = match config.architecture(dim)? {
-        Architecture::Mlp => {
-            let sizes = config.sizes(dim, k);
-            let init: Vec<WeightStack> = (rngs.iter_mut())
-                .map(|rng| initial_weights(&sizes, config.activation, rng))
-                .collect();
-            let (model, curves) = fit(
-                StackedMlp::new(&init, &device),
-                task,
-                config,
-                &mut rngs,
-                StackedMlp::log_probs,
-            );
-            (model.valid().to_weights(), curves)
-        }
-        architecture => {
-            let init: Vec<WeightStack> = (rngs.iter_mut())
-                .map(|rng| initial_network(&architecture, config.activation, k, rng))
-                .collect();
-            let (model, curves) = fit(
-                StackedCnn::new(&init, &device),
-                task,
-                config,
-                &mut rngs,
-                StackedCnn::log_probs,
-            );
-            (model.valid().to_weights(), curves)
-        }
+    let architecture = config.architecture(dim)?;
+    let sizes = config.sizes(dim, k);
+    let init: Vec<WeightStack> = (rngs.iter_mut())
+        .map(|rng| match &architecture {
+            Architecture::Mlp => initial_weights(&sizes, config.activation, rng),
+            cnn => initial_network(cnn, config.activation, k, rng),
+        })
+        .collect();
+    let (weights, curves) = if architecture.is_mlp() {
+        let model = StackedMlp::new(&init, &device);
+        let (model, curves) = fit(model, &device, task, config, &mut rngs, StackedMlp::log_probs);
+        (model.valid().to_weights(), curves)
+    } else {
+        let model = StackedCnn::new(&init, &device);
+        let (model, curves) = fit(model, &device, task, config, &mut rngs, StackedCnn::log_probs);
+        (model.valid().to_weights(), curves)
     };
 
     let eval = Evaluator::new(&task.test);

@@ -116,18 +116,26 @@ impl ConvShape {
         sides
     }
 
-    /// Checks the keys against each other; the error names the first at fault.
-    pub fn check(&self) -> Result<(), ShapeError> {
-        let channels = format!("{:?}", self.channels);
-        if self.channels.is_empty() || self.channels.len() > MAX_CONV_BLOCKS {
-            return Err(ShapeError::new("channels", channels, "1 ..= 8 convolution blocks"));
+    /// Checks the blocks' keys alone, whatever the image: channel counts and
+    /// a kernel side in range; the error names the first at fault.
+    pub fn check_blocks(channels: &[usize], kernel: usize) -> Result<(), ShapeError> {
+        let text = format!("{channels:?}");
+        if channels.is_empty() || channels.len() > MAX_CONV_BLOCKS {
+            return Err(ShapeError::new("channels", text, "1 ..= 8 convolution blocks"));
         }
-        if self.channels.iter().any(|&c| c == 0 || c > MAX_CHANNELS) {
-            return Err(ShapeError::new("channels", channels, "every count in 1 ..= 1024"));
+        if channels.iter().any(|&c| c == 0 || c > MAX_CHANNELS) {
+            return Err(ShapeError::new("channels", text, "every count in 1 ..= 1024"));
         }
-        if self.kernel == 0 {
+        if kernel == 0 {
             return Err(ShapeError::new("kernel", 0, "a kernel side of at least 1"));
         }
+        Ok(())
+    }
+
+    /// Checks the keys against each other and the image; the error names
+    /// the first at fault.
+    pub fn check(&self) -> Result<(), ShapeError> {
+        Self::check_blocks(&self.channels, self.kernel)?;
         let sides = self.sides();
         for (b, pair) in sides.windows(2).enumerate() {
             if pair[0] < self.kernel || pair[1] == 0 {
@@ -158,6 +166,37 @@ impl ConvShape {
     pub fn features(&self) -> usize {
         let side = *self.sides().last().expect("starts with the input");
         side * side * self.channels.last().copied().unwrap_or(1)
+    }
+
+    /// Where every patch entry of block `b` reads its input, on maps
+    /// `[side, side, channels]` (channels last; the image for block 0): row
+    /// `(y, x)` over the output positions, column `(c, dy, dx)` as a
+    /// kernel's bipartite input nodes are numbered.
+    pub fn patch_indices(&self, b: usize) -> Vec<usize> {
+        let (side, k) = (self.side_at(b), self.kernel);
+        let channels = if b == 0 { 1 } else { self.channels[b - 1] };
+        let o = side - k + 1;
+        let mut idx = Vec::with_capacity(o * o * channels * k * k);
+        for y in 0..o {
+            for x in 0..o {
+                for c in 0..channels {
+                    for dy in 0..k {
+                        idx.extend((0..k).map(|dx| ((y + dy) * side + x + dx) * channels + c));
+                    }
+                }
+            }
+        }
+        idx
+    }
+
+    /// For every feature of the dense layer, in PyTorch's flattening of the
+    /// last maps `[channels, side, side]`, its index in the channels-last maps.
+    pub fn flatten_order(&self) -> Vec<usize> {
+        let side = self.side_at(self.channels.len());
+        let c = self.channels.last().copied().unwrap_or(1);
+        (0..c)
+            .flat_map(|ch| (0..side * side).map(move |p| p * c + ch))
+            .collect()
     }
 
     /// The image side at the input of block `b` (0-based; `channels.len()`

@@ -45,23 +45,13 @@ fn matmul(a: &[f32], b: &[f32], c: &mut [f32], m: usize, k: usize, n: usize) {
     }
 }
 
-/// The patches of `images` (`b` images, channels last `[side, side, c]`)
-/// for a `k x k` valid convolution: row `(i, y, x)`, column `(c, dy, dx)`.
-fn im2col(images: &[f32], b: usize, side: usize, c: usize, k: usize, out: &mut Vec<f32>) {
-    let o = side - k + 1;
+/// The patches of the first `b` of `maps` (`size` values each) at the
+/// indices `idx` of one map's patch entries ([`ConvShape::patch_indices`]).
+fn im2col(maps: &[f32], b: usize, size: usize, idx: &[usize], out: &mut Vec<f32>) {
     out.clear();
-    out.reserve(b * o * o * c * k * k);
-    for img in images.chunks_exact(side * side * c).take(b) {
-        for y in 0..o {
-            for x in 0..o {
-                for ch in 0..c {
-                    for dy in 0..k {
-                        let row = ((y + dy) * side + x) * c + ch;
-                        out.extend((0..k).map(|dx| img[row + dx * c]));
-                    }
-                }
-            }
-        }
+    out.reserve(b * idx.len());
+    for map in maps.chunks_exact(size).take(b) {
+        out.extend(idx.iter().map(|&i| map[i]));
     }
 }
 
@@ -85,20 +75,19 @@ fn max_pool(maps: &[f32], b: usize, side: usize, c: usize, out: &mut Vec<f32>) {
     }
 }
 
-/// One block on `b` images `[side, side, c_in]` in `maps`, replaced by the
-/// pooled `[side', side', c_out]` maps; `patches` and `spare` are scratch.
+/// One block on the `b` maps of `maps`, whose patches are read at `idx`
+/// ([`ConvShape::patch_indices`]), replaced by the pooled maps
+/// `[side', side', c_out]`; `patches` and `spare` are scratch.
 fn block(
     layer: &Layer,
     activation: Activation,
     shape: &ConvShape,
     (b, side): (usize, usize),
-    maps: &mut Vec<f32>,
-    patches: &mut Vec<f32>,
-    spare: &mut Vec<f32>,
+    idx: &[usize],
+    buffers: (&mut Vec<f32>, &mut Vec<f32>, &mut Vec<f32>),
 ) {
-    let k = shape.kernel;
-    let c_in = layer.n_in / (k * k);
-    im2col(maps, b, side, c_in, k, patches);
+    let (maps, patches, spare) = buffers;
+    im2col(maps, b, maps.len() / b, idx, patches);
     let rows = patches.len() / layer.n_in;
     spare.resize(rows * layer.n_out, 0.0);
     matmul(patches, &layer.weights, spare, rows, layer.n_in, layer.n_out);
@@ -108,7 +97,7 @@ fn block(
         }
         activation.apply_in_place(row);
     }
-    max_pool(spare, b, side - k + 1, layer.n_out, maps);
+    max_pool(spare, b, side - shape.kernel + 1, layer.n_out, maps);
 }
 
 /// Output values (before softmax), row-major `[n, classes]`, of the CNN
@@ -119,11 +108,14 @@ pub(crate) fn logits(shape: &ConvShape, net: &WeightStack, x: &[f32], n: usize) 
 
 /// The outputs of layer `upto` for the `n` images of `x`, row-major: a
 /// block's pooled maps (channels last, `[side, side, channels]` per image),
-/// or the logits for the dense layer.
+/// or the logits for the dense layer, whose features are the last maps in
+/// PyTorch's flattening ([`ConvShape::flatten_order`]).
 pub(crate) fn forward(shape: &ConvShape, net: &WeightStack, x: &[f32], n: usize, upto: usize) -> Vec<f32> {
     let depth = net.layers.len();
     let dense = &net.layers[depth - 1];
     let pixels = shape.side * shape.side;
+    let indices: Vec<Vec<usize>> = (0..depth - 1).map(|l| shape.patch_indices(l)).collect();
+    let order = shape.flatten_order();
     let mut out = Vec::with_capacity(n * dense.n_out);
     let (mut maps, mut patches, mut spare, mut flat) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for start in (0..n).step_by(BATCH) {
@@ -131,14 +123,21 @@ pub(crate) fn forward(shape: &ConvShape, net: &WeightStack, x: &[f32], n: usize,
         maps.clear();
         maps.extend_from_slice(&x[start * pixels..(start + b) * pixels]);
         for (l, layer) in net.layers[..depth - 1].iter().enumerate().take(upto + 1) {
-            let sizes = (b, shape.side_at(l));
-            block(layer, net.activation, shape, sizes, &mut maps, &mut patches, &mut spare);
+            let buffers = (&mut maps, &mut patches, &mut spare);
+            block(
+                layer,
+                net.activation,
+                shape,
+                (b, shape.side_at(l)),
+                &indices[l],
+                buffers,
+            );
         }
         if upto < depth - 1 {
             out.extend_from_slice(&maps);
             continue;
         }
-        flatten_as_pytorch(&maps, b, shape.side_at(depth - 1), dense.n_in, &mut flat);
+        im2col(&maps, b, dense.n_in, &order, &mut flat);
         let first = out.len();
         out.resize(first + b * dense.n_out, 0.0);
         matmul(&flat, &dense.weights, &mut out[first..], b, dense.n_in, dense.n_out);
@@ -149,21 +148,6 @@ pub(crate) fn forward(shape: &ConvShape, net: &WeightStack, x: &[f32], n: usize,
         }
     }
     out
-}
-
-/// `b` maps `[side, side, c]` (channels last) reordered to PyTorch's
-/// flattening of `[c, side, side]`, `features = c * side * side` per map.
-fn flatten_as_pytorch(maps: &[f32], b: usize, side: usize, features: usize, out: &mut Vec<f32>) {
-    let c = features / (side * side);
-    out.clear();
-    out.resize(b * features, 0.0);
-    for (map, row) in maps.chunks_exact(features).zip(out.chunks_exact_mut(features)) {
-        for p in 0..side * side {
-            for ch in 0..c {
-                row[ch * side * side + p] = map[p * c + ch];
-            }
-        }
-    }
 }
 
 #[cfg(test)]
