@@ -181,6 +181,92 @@ fn a_cnn_is_an_arm_whose_layers_are_probed_by_name() {
 }
 
 #[test]
+fn a_vit_arm_has_its_own_budget_and_its_matrices_are_probed_by_name() {
+    let probes = "[[probes]]\nprobe = \"binarize\"\nlayers = [\"pos_embed\", \"head\"]\n\
+                  [[probes]]\nprobe = \"noise\"\nstrategies = [\"gaussian\"]\nlevels = [0.0, 0.5]\n\
+                  layers = [\"blocks.0.ff1\"]\ncka = [\"blocks.0.ff2\"]\n";
+    let vit = "vit = { dim = 16, blocks = 1, ff = 32, epochs = 5, learning_rate = 0.003 }";
+    let toml = tiny_toml(1, probes)
+        .replace("hidden = [64]", &format!("architecture = \"vit\"\n{vit}"))
+        .replace("epochs = 75", "epochs = 3");
+    let exp = experiment("vit", &toml);
+    let params = exp.tasks[0].training.params();
+    assert_eq!(
+        (params.epochs, params.learning_rate),
+        (5, 0.003),
+        "the ViT's own budget"
+    );
+    let out = tempfile::tempdir().unwrap();
+    let run = run_experiment(&exp, &options(out.path())).unwrap();
+    let tasks = mlprobe_runner::load_tasks(&exp).unwrap();
+    for u in &run.units {
+        let path = mlprobe_runner::Store::new(out.path()).model_path(&exp.tasks[u.task], u.seed);
+        let (net, _) = mlprobe_graph::load_model(&path).unwrap();
+        let names = net.layer_names();
+        assert_eq!(names.len(), 9);
+        assert_eq!(
+            [&names[0], &names[1], &names[7], &names[8]],
+            ["patch_embed", "pos_embed", "blocks.0.ff2", "head"]
+        );
+        assert!(net.layers[1].bias.is_empty(), "positional embeddings have no bias");
+        let eval = Evaluator::new(&tasks[u.task].test);
+        let layers = vec![LayerRef::Name("pos_embed".into()), LayerRef::Name("head".into())];
+        let signed = OnLayers::new(Binarize::SIGN, layers).apply(&net, &mut probe_rng(0));
+        assert_eq!(u.rows[1].accuracy, eval.accuracy(&signed));
+        assert!(
+            u.rows[0].accuracy > 75.0,
+            "a ViT learns in five epochs: {}",
+            u.rows[0].accuracy
+        );
+        let cka = |level: &str| {
+            let name = format!("noise/gaussian:blocks.0.ff1/{level}/false cka[blocks.0.ff2]");
+            u.measures
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|m| m.1)
+                .unwrap_or_else(|| panic!("{name}: {:?}", u.measures))
+        };
+        assert!(
+            (cka("0") - 1.0).abs() < 1e-9 && cka("0.5") < 1.0 - 1e-6,
+            "{:?}",
+            u.measures
+        );
+    }
+    // Each architecture's arms train with their own budget.
+    let both = toml.replace(
+        "architecture = \"vit\"",
+        "architecture = [\"mlp\", \"vit\"]\nhidden = [16]",
+    );
+    let both = both.replace("layers = [\"pos_embed\", \"head\"]", "layers = [\"last\"]");
+    let both = both.replace("layers = [\"blocks.0.ff1\"]\ncka = [\"blocks.0.ff2\"]", "");
+    let exp = experiment("both", &both);
+    let epochs: Vec<usize> = exp.tasks.iter().map(|t| t.training.params().epochs).collect();
+    assert_eq!(epochs, [3, 5, 3, 5]);
+    // Keys that do not fit: named before anything trains.
+    let bad = |from: &str, to: &str| {
+        let t = toml.replace(from, to);
+        Experiment::from_toml("vit", &t, Path::new("vit.toml"))
+            .unwrap_err()
+            .to_string()
+    };
+    let err = bad("dim = 16", "dim = 16, heads = 3");
+    assert!(err.contains("`training.vit.heads` = 3"), "{err}");
+    let err = bad("dim = 16", "dim = 16, patch = 5");
+    assert!(err.contains("`training.vit.patch` = 5"), "{err}");
+    let err = bad("dim = 16", "dim = 16, depth = 5");
+    assert!(err.contains("depth"), "{err}");
+    let err = bad("epochs = 3", "epochs = [3, 4]");
+    assert!(err.contains("training.vit.epochs"), "{err}");
+    let err = bad("architecture = \"vit\"", "architecture = \"cnn\"");
+    assert!(err.contains("training.vit"), "{err}");
+    let err = bad("\"head\"]", "\"blocks.3.ff1\"]");
+    assert!(
+        err.contains("blocks.3.ff1") && err.contains("patch_embed, pos_embed"),
+        "{err}"
+    );
+}
+
+#[test]
 fn any_sweep_measures_the_linear_cka_of_the_layers_it_names() {
     let probes = "[[probes]]\nprobe = \"noise\"\nstrategies = [\"gaussian\"]\nlevels = [0.0, 0.001, 2.0]\n\
                   cka = [\"first\", \"last\"]\n[[probes]]\nprobe = \"binarize\"\n";

@@ -38,10 +38,14 @@ pub struct Probe {
     #[arg(long, value_name = "NAME")]
     pub activation: Activation,
     /// The model's architecture, for a file not written by mlprobe: `mlp`
-    /// (layers found by shape) or `cnn` (PyTorch modules conv1, conv2, ...,
-    /// fc); mlprobe's own files say theirs.
+    /// (layers found by shape), `cnn` (PyTorch modules conv1, conv2, ...,
+    /// fc) or `vit` (patch_embed, pos_embed, blocks.N.*, ln, head); mlprobe's
+    /// own files say theirs.
     #[arg(long, value_name = "NAME", default_value_t = ArchitectureKind::Mlp)]
     pub architecture: ArchitectureKind,
+    /// A ViT's attention heads per block (its weights do not tell them).
+    #[arg(long, value_name = "N", default_value_t = 2)]
+    pub heads: usize,
     /// An embedded dataset: mnist or fashion-mnist (its test split).
     #[arg(long, value_name = "NAME")]
     pub dataset: Option<Embedded>,

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 use mlprobe_graph::store::{
-    MODEL_FORMAT, conv_shape_of, decode_model, read_edge_lists, read_modules, read_safetensors,
+    MODEL_FORMAT, conv_shape_of, decode_model, read_edge_lists, read_modules, read_safetensors, vit_shape_of,
 };
 use mlprobe_graph::{Architecture, ArchitectureKind, WeightStack};
 use mlprobe_runner::{DataSource, Experiment, GivenModel, GivenTask, RunOptions};
@@ -72,6 +72,11 @@ fn stem(path: &Path) -> String {
     if label.is_empty() { "model".into() } else { label }
 }
 
+/// The side of the square images of `input` pixels.
+fn square_side(input: usize) -> anyhow::Result<usize> {
+    Ok(Architecture::square_side(input)?)
+}
+
 /// Reads the model in whichever format `path` holds, for data of `input`
 /// features and (when the classes were picked) `outputs` classes.
 fn read_model(flags: &Probe, input: usize, outputs: Option<usize>) -> anyhow::Result<(WeightStack, Vec<String>)> {
@@ -98,11 +103,18 @@ fn read_model(flags: &Probe, input: usize, outputs: Option<usize>) -> anyhow::Re
         }
         return Ok((net, Vec::new()));
     }
-    if flags.architecture == ArchitectureKind::Cnn {
-        let side = Architecture::square_side(input)?;
-        let architecture = Architecture::Cnn(conv_shape_of(&bytes, path, side)?);
-        let imported = read_modules(&bytes, path, &architecture, flags.activation)?;
-        let net = WeightStack::with_architecture(architecture, flags.activation, imported.layers)?;
+    let architecture = match flags.architecture {
+        ArchitectureKind::Mlp => None,
+        ArchitectureKind::Cnn => Some(Architecture::Cnn(conv_shape_of(&bytes, path, square_side(input)?)?)),
+        ArchitectureKind::Vit => Some(Architecture::Vit(vit_shape_of(
+            &bytes,
+            path,
+            square_side(input)?,
+            flags.heads,
+        )?)),
+    };
+    if let Some(architecture) = architecture {
+        let (net, imported) = read_modules(&bytes, path, &architecture, flags.activation)?;
         return Ok((net, imported.notes));
     }
     let layers = (!flags.layers.is_empty()).then_some(&flags.layers[..]);

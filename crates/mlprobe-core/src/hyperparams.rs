@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use mlprobe_graph::{Activation, Architecture, ArchitectureKind, ConvShape};
+use mlprobe_graph::{Activation, Architecture, ArchitectureKind, ConvShape, VitShape};
 
 use crate::errors::TrainError;
 
@@ -16,7 +16,7 @@ use crate::errors::TrainError;
 /// [`TrainParams::embedded()`], 75 epochs, the same number of steps.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TrainParams {
-    /// The kind of network: an MLP (the paper's) or a CNN.
+    /// The kind of network: an MLP (the paper's), a CNN or a ViT.
     #[serde(default, skip_serializing_if = "is_mlp")]
     pub architecture: ArchitectureKind,
     /// Hidden layer sizes of an MLP, e.g. `[64]` (a CNN has none).
@@ -24,7 +24,11 @@ pub struct TrainParams {
     /// The convolution blocks of a CNN (unused by an MLP).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub conv: Option<ConvParams>,
-    /// Activation after every hidden layer.
+    /// The shape of a ViT (unused by the others).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vit: Option<VitParams>,
+    /// Activation after every hidden layer of an MLP or a CNN (a ViT's
+    /// feed-forward layers use GELU, as transformers do).
     pub activation: Activation,
     /// Passes over the training set; the cosine schedule spans them all.
     pub epochs: usize,
@@ -67,12 +71,56 @@ impl Default for ConvParams {
     }
 }
 
+/// The shape of a ViT: 7x7 patches (16 tokens of a 28x28 image), width 32,
+/// two pre-norm blocks of two heads, feed-forward 32-64-32 by default.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VitParams {
+    /// Side of a square patch, in pixels.
+    pub patch: usize,
+    /// Width of a token's embedding.
+    pub dim: usize,
+    /// Attention heads per block.
+    pub heads: usize,
+    /// Transformer blocks.
+    pub blocks: usize,
+    /// Hidden width of each feed-forward layer.
+    pub ff: usize,
+}
+
+impl Default for VitParams {
+    fn default() -> Self {
+        Self {
+            patch: 7,
+            dim: 32,
+            heads: 2,
+            blocks: 2,
+            ff: 64,
+        }
+    }
+}
+
+impl VitParams {
+    /// The shape on square images of side `side`.
+    pub fn shape(&self, side: usize) -> VitShape {
+        VitShape {
+            side,
+            patch: self.patch,
+            dim: self.dim,
+            heads: self.heads,
+            blocks: self.blocks,
+            ff: self.ff,
+        }
+    }
+}
+
 impl Default for TrainParams {
     fn default() -> Self {
         Self {
             architecture: ArchitectureKind::Mlp,
             hidden: vec![64],
             conv: None,
+            vit: None,
             activation: Activation::Relu,
             epochs: 10,
             batch_size: 128,
@@ -93,16 +141,25 @@ impl TrainParams {
     }
 
     /// Checks every parameter; the error names the first one out of range.
-    /// A CNN without its `conv` keys gets [`ConvParams::default`].
+    /// A CNN without its `conv` keys gets [`ConvParams::default`], a ViT
+    /// without its `vit` keys [`VitParams::default`].
     pub fn check(mut self) -> Result<TrainConfig, TrainError> {
         let bad = |name, value: String, expected| Err(TrainError::OutOfRange { name, value, expected });
-        match self.architecture {
-            ArchitectureKind::Mlp if self.conv.is_some() => {
-                return bad("conv", format!("{:?}", self.conv), "no conv keys for an MLP");
-            }
+        let kind = self.architecture;
+        if kind != ArchitectureKind::Cnn && self.conv.is_some() {
+            return bad("conv", format!("{:?}", self.conv), "conv keys only for a CNN");
+        }
+        if kind != ArchitectureKind::Vit && self.vit.is_some() {
+            return bad("vit", format!("{:?}", self.vit), "vit keys only for a ViT");
+        }
+        match kind {
             ArchitectureKind::Cnn => {
                 let conv = self.conv.get_or_insert_with(ConvParams::default);
                 ConvShape::check_blocks(&conv.channels, conv.kernel).map_err(TrainError::Shape)?;
+            }
+            ArchitectureKind::Vit => {
+                let vit = self.vit.get_or_insert_with(VitParams::default);
+                vit.shape(vit.patch).check_blocks().map_err(TrainError::Shape)?;
             }
             ArchitectureKind::Mlp => {}
         }
@@ -163,56 +220,69 @@ impl TrainConfig {
     }
 
     /// How the network for `inputs` features is wired; the error says why
-    /// a CNN does not fit the data (images not square, too small for its kernels).
+    /// a CNN or a ViT does not fit the data (images not square, too small
+    /// for its kernels, not whole patches).
     pub fn architecture(&self, inputs: usize) -> Result<Architecture, TrainError> {
-        let Some(conv) = self
-            .0
-            .conv
-            .as_ref()
-            .filter(|_| self.0.architecture == ArchitectureKind::Cnn)
-        else {
-            return Ok(Architecture::Mlp);
+        let side = || Architecture::square_side(inputs).map_err(TrainError::Shape);
+        let architecture = match (&self.0.architecture, &self.0.conv, &self.0.vit) {
+            (ArchitectureKind::Cnn, Some(conv), _) => Architecture::Cnn(ConvShape {
+                side: side()?,
+                channels: conv.channels.clone(),
+                kernel: conv.kernel,
+            }),
+            (ArchitectureKind::Vit, _, Some(vit)) => Architecture::Vit(vit.shape(side()?)),
+            _ => return Ok(Architecture::Mlp),
         };
-        let shape = ConvShape {
-            side: Architecture::square_side(inputs).map_err(TrainError::Shape)?,
-            channels: conv.channels.clone(),
-            kernel: conv.kernel,
-        };
-        shape.check().map_err(TrainError::Shape)?;
-        Ok(Architecture::Cnn(shape))
+        let shapes = self.layer_shapes(&architecture, inputs, 2);
+        architecture.check_layers(&shapes).map_err(TrainError::Shape)?;
+        Ok(architecture)
+    }
+
+    /// `(n_in, n_out)` of every layer of the network of `architecture`.
+    fn layer_shapes(&self, architecture: &Architecture, inputs: usize, outputs: usize) -> Vec<(usize, usize)> {
+        match architecture {
+            Architecture::Cnn(shape) => shape.layer_shapes(outputs),
+            Architecture::Vit(shape) => shape.layer_shapes(outputs),
+            Architecture::Mlp => self.sizes(inputs, outputs).windows(2).map(|w| (w[0], w[1])).collect(),
+        }
     }
 
     /// The name of every layer of the network (see
     /// [`ArchitectureKind::layer_name`]), which does not depend on the data.
     pub fn layer_names(&self) -> Vec<String> {
-        let depth = match (&self.0.architecture, &self.0.conv) {
-            (ArchitectureKind::Cnn, Some(conv)) => conv.channels.len() + 1,
+        let depth = match (&self.0.architecture, &self.0.conv, &self.0.vit) {
+            (ArchitectureKind::Cnn, Some(conv), _) => conv.channels.len() + 1,
+            (ArchitectureKind::Vit, _, Some(vit)) => vit.shape(vit.patch).layer_shapes(2).len(),
             _ => self.0.hidden.len() + 1,
         };
         (0..depth).map(|l| self.0.architecture.layer_name(l, depth)).collect()
     }
 
     /// The network for `inputs` features and `outputs` classes in labels:
-    /// `784-64-2` for an MLP, `cnn 8-16 5x5` for a CNN (see [`WeightStack::label`]).
+    /// `784-64-2` for an MLP, `cnn 8-16 5x5` for a CNN, `vit 2x32 7x7` for
+    /// a ViT (see [`WeightStack::label`]).
     ///
     /// [`WeightStack::label`]: mlprobe_graph::WeightStack::label
     pub fn network_label(&self, inputs: usize, outputs: usize) -> String {
-        match self.architecture(inputs) {
-            Ok(Architecture::Cnn(shape)) => shape.label(),
-            _ => (self.sizes(inputs, outputs).iter())
+        let label = self.architecture(inputs).ok().and_then(|a| a.label());
+        label.unwrap_or_else(|| {
+            (self.sizes(inputs, outputs).iter())
                 .map(|n| n.to_string())
                 .collect::<Vec<_>>()
-                .join("-"),
-        }
+                .join("-")
+        })
     }
 
-    /// Weights and biases of the network for `inputs` features and `outputs` classes.
+    /// Weights and biases of the network for `inputs` features and `outputs`
+    /// classes (a ViT's LayerNorms included).
     pub fn weights(&self, inputs: usize, outputs: usize) -> u64 {
-        let layer_shapes = match self.architecture(inputs) {
-            Ok(Architecture::Cnn(shape)) => shape.layer_shapes(outputs),
-            _ => self.sizes(inputs, outputs).windows(2).map(|w| (w[0], w[1])).collect(),
+        let architecture = self.architecture(inputs).unwrap_or_default();
+        let shapes = self.layer_shapes(&architecture, inputs, outputs);
+        let norms = match &architecture {
+            Architecture::Vit(s) => 2 * s.norm_names().len() as u64 * s.dim as u64,
+            _ => 0,
         };
-        layer_shapes.iter().map(|&(i, o)| (i as u64 + 1) * o as u64).sum()
+        shapes.iter().map(|&(i, o)| (i as u64 + 1) * o as u64).sum::<u64>() + norms
     }
 
     /// Checks that the network for `inputs` features and `outputs` classes
@@ -222,12 +292,10 @@ impl TrainConfig {
         let weights = self.weights(inputs, outputs);
         if weights > MAX_WEIGHTS {
             let sizes: Vec<String> = match architecture {
-                Architecture::Cnn(s) => s
-                    .layer_shapes(outputs)
-                    .iter()
+                Architecture::Mlp => self.sizes(inputs, outputs).iter().map(|n| n.to_string()).collect(),
+                other => (self.layer_shapes(&other, inputs, outputs).iter())
                     .map(|(i, o)| format!("{i}x{o}"))
                     .collect(),
-                Architecture::Mlp => self.sizes(inputs, outputs).iter().map(|n| n.to_string()).collect(),
             };
             return Err(TrainError::TooLarge {
                 sizes: sizes.join("-"),

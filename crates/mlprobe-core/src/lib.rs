@@ -1,5 +1,6 @@
 //! The model crate of mlprobe, on burn's CPU backend: the MLP ([`Mlp`],
-//! on [`device::cpu`]) and a small CNN ([`Cnn`]), their training ([`train()`], from [`TrainParams`] checked
+//! on [`device::cpu`]), a small CNN ([`Cnn`]) and a small vision
+//! transformer ([`Vit`]), their training ([`train()`], from [`TrainParams`] checked
 //! into a [`TrainConfig`]), and conversion to and from the burn-free weight
 //! graph of `mlprobe-graph` ([`Mlp::from_weights`], [`Mlp::to_weights`]),
 //! which every probe works on.
@@ -22,9 +23,11 @@ pub mod errors;
 pub mod hyperparams;
 pub mod model;
 pub mod train;
+pub mod vit;
 
 pub use cnn::Cnn;
 pub use errors::TrainError;
-pub use hyperparams::{ConvParams, TrainConfig, TrainParams};
+pub use hyperparams::{ConvParams, TrainConfig, TrainParams, VitParams};
 pub use model::Mlp;
 pub use train::{RunStatus, TrainOutcome, TrainedModel, train, train_stack};
+pub use vit::Vit;

@@ -29,6 +29,7 @@ use crate::device;
 use crate::errors::TrainError;
 use crate::hyperparams::TrainConfig;
 use crate::model::StackedMlp;
+use crate::vit::StackedVit;
 
 /// Adam's epsilon as in PyTorch (burn's default is 1e-5).
 const ADAM_EPSILON: f32 = 1e-8;
@@ -215,14 +216,22 @@ pub fn train_stack(task: &Task, config: &TrainConfig, seeds: &[u64]) -> Result<V
             cnn => initial_network(cnn, config.activation, k, rng),
         })
         .collect();
-    let (weights, curves) = if architecture.is_mlp() {
-        let model = StackedMlp::new(&init, &device);
-        let (model, curves) = fit(model, &device, task, config, &mut rngs, StackedMlp::log_probs);
-        (model.valid().to_weights(), curves)
-    } else {
-        let model = StackedCnn::new(&init, &device);
-        let (model, curves) = fit(model, &device, task, config, &mut rngs, StackedCnn::log_probs);
-        (model.valid().to_weights(), curves)
+    let (weights, curves) = match architecture {
+        Architecture::Mlp => {
+            let model = StackedMlp::new(&init, &device);
+            let (model, curves) = fit(model, &device, task, config, &mut rngs, StackedMlp::log_probs);
+            (model.valid().to_weights(), curves)
+        }
+        Architecture::Cnn(_) => {
+            let model = StackedCnn::new(&init, &device);
+            let (model, curves) = fit(model, &device, task, config, &mut rngs, StackedCnn::log_probs);
+            (model.valid().to_weights(), curves)
+        }
+        Architecture::Vit(_) => {
+            let model = StackedVit::new(&init, &device);
+            let (model, curves) = fit(model, &device, task, config, &mut rngs, StackedVit::log_probs);
+            (model.valid().to_weights(), curves)
+        }
     };
 
     let eval = Evaluator::new(&task.test);
@@ -364,5 +373,26 @@ mod tests {
         assert_eq!(one[1], alone);
         assert!(alone.model().test_accuracy > 90.0, "{}", alone.model().test_accuracy);
         assert!(matches!(alone.model().weights.architecture, Architecture::Cnn(_)));
+    }
+
+    #[test]
+    fn a_vit_learns_and_trains_the_same_bits_on_any_thread_count() {
+        let task = Task::from_classes(Embedded::Mnist.load(), &[0, 7]).unwrap();
+        let config = TrainParams {
+            architecture: mlprobe_graph::ArchitectureKind::Vit,
+            epochs: 3,
+            learning_rate: 1e-3,
+            ..TrainParams::default()
+        }
+        .check()
+        .unwrap();
+        let started = std::time::Instant::now();
+        let alone = train(&task, &config, 4).unwrap();
+        eprintln!("vit: 3 epochs in {:?}", started.elapsed());
+        let threaded = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
+        let one = threaded.install(|| train_stack(&task, &config, &[2, 4]).unwrap());
+        assert_eq!(one[1], alone);
+        assert!(alone.model().test_accuracy > 90.0, "{}", alone.model().test_accuracy);
+        assert!(matches!(alone.model().weights.architecture, Architecture::Vit(_)));
     }
 }

@@ -9,11 +9,17 @@
 //!   as the bipartite graph from its `in * k * k` input nodes (an input
 //!   channel at a kernel offset, index `(c * k + dy) * k + dx`) to its `out`
 //!   output channels: a node's strength and degree are taken over those
-//!   edges, shared by every position of the image.
+//!   edges, shared by every position of the image;
+//! - [`Architecture::Vit`]: a vision transformer ([`VitShape`]), whose
+//!   embeddings, attention and feed-forward projections and classifier are
+//!   dense bipartite matrices (the positional embeddings: tokens x
+//!   features), and whose LayerNorms ([`crate::Norm`]) probes leave alone.
 
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
+
+use crate::vit_shape::{self, VitShape};
 
 /// The max-pooling window and stride after every convolution (LeNet's 2x2).
 pub const POOL: usize = 2;
@@ -33,6 +39,8 @@ pub enum Architecture {
     Mlp,
     /// Convolution blocks, then one dense layer.
     Cnn(ConvShape),
+    /// A vision transformer.
+    Vit(VitShape),
 }
 
 crate::named_enum! {
@@ -44,15 +52,19 @@ crate::named_enum! {
         Mlp => "mlp",
         /// [`Architecture::Cnn`].
         Cnn => "cnn",
+        /// [`Architecture::Vit`].
+        Vit => "vit",
     }
 }
 
 impl ArchitectureKind {
     /// The name of layer `l` of `depth` layers: the PyTorch module that
-    /// holds it (`conv1`, `conv2`, `fc` for a CNN; the index for an MLP).
+    /// holds it (`conv1`, `conv2`, `fc` for a CNN; `patch_embed`, ...,
+    /// `head` for a ViT, see [`crate::vit_shape`]; the index for an MLP).
     pub fn layer_name(self, l: usize, depth: usize) -> String {
         match self {
             ArchitectureKind::Mlp => l.to_string(),
+            ArchitectureKind::Vit => vit_shape::matrix_name(l, depth),
             ArchitectureKind::Cnn if l + 1 == depth => "fc".to_string(),
             ArchitectureKind::Cnn => format!("conv{}", l + 1),
         }
@@ -85,7 +97,7 @@ pub struct ShapeError {
 }
 
 impl ShapeError {
-    fn new(key: impl Into<String>, value: impl fmt::Display, reason: impl Into<String>) -> Self {
+    pub(crate) fn new(key: impl Into<String>, value: impl fmt::Display, reason: impl Into<String>) -> Self {
         Self {
             key: key.into(),
             value: value.to_string(),
@@ -222,6 +234,7 @@ impl Architecture {
         match self {
             Architecture::Mlp => ArchitectureKind::Mlp,
             Architecture::Cnn(_) => ArchitectureKind::Cnn,
+            Architecture::Vit(_) => ArchitectureKind::Vit,
         }
     }
 
@@ -241,28 +254,57 @@ impl Architecture {
         match self {
             Architecture::Mlp => None,
             Architecture::Cnn(s) => Some(s.side * s.side),
+            Architecture::Vit(s) => Some(s.side * s.side),
+        }
+    }
+
+    /// Whether layer `l` of `depth` has a bias (all but a ViT's positional
+    /// embeddings do).
+    pub fn has_bias(&self, l: usize, depth: usize) -> bool {
+        !(matches!(self, Architecture::Vit(_)) && l == vit_shape::POS_EMBED && l + 1 < depth)
+    }
+
+    /// The LayerNorms' names, in order (a ViT's; none otherwise).
+    pub fn norm_names(&self) -> Vec<String> {
+        match self {
+            Architecture::Vit(s) => s.norm_names(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// The shape in labels (`cnn 8-16 5x5`, `vit 2x32 7x7`); `None` for an
+    /// MLP, labelled by its sizes.
+    pub fn label(&self) -> Option<String> {
+        match self {
+            Architecture::Mlp => None,
+            Architecture::Cnn(s) => Some(s.label()),
+            Architecture::Vit(s) => Some(s.label()),
         }
     }
 
     /// Checks that `shapes` (each layer's `(n_in, n_out)`) are this
     /// architecture's layers.
     pub fn check_layers(&self, shapes: &[(usize, usize)]) -> Result<(), ShapeError> {
-        match self {
-            Architecture::Mlp => Ok(()),
+        let classes = shapes.last().map_or(0, |l| l.1);
+        let expected = match self {
+            Architecture::Mlp => return Ok(()),
             Architecture::Cnn(s) => {
                 s.check()?;
-                let classes = shapes.last().map_or(0, |l| l.1);
-                let expected = s.layer_shapes(classes);
-                if expected != shapes {
-                    return Err(ShapeError::new(
-                        "layers",
-                        format!("{shapes:?}"),
-                        format!("this CNN has layers {expected:?} (inputs x outputs)"),
-                    ));
-                }
-                Ok(())
+                s.layer_shapes(classes)
             }
+            Architecture::Vit(s) => {
+                s.check()?;
+                s.layer_shapes(classes)
+            }
+        };
+        if expected != shapes {
+            return Err(ShapeError::new(
+                "layers",
+                format!("{shapes:?}"),
+                format!("this {} has layers {expected:?} (inputs x outputs)", self.kind()),
+            ));
         }
+        Ok(())
     }
 
     /// The side of a square image of `pixels` pixels.
@@ -271,8 +313,8 @@ impl Architecture {
         if side * side != pixels {
             return Err(ShapeError::new(
                 "architecture",
-                "cnn",
-                format!("a CNN needs square images; the data has {pixels} inputs"),
+                "cnn, vit",
+                format!("a CNN or a ViT needs square images; the data has {pixels} inputs"),
             ));
         }
         Ok(side)

@@ -18,7 +18,7 @@ use crate::weights::{Layer, WeightStack};
 const BATCH: usize = 32;
 
 /// `c = a b` for row-major `a` `[m, k]`, `b` `[k, n]`, `c` `[m, n]`.
-fn matmul(a: &[f32], b: &[f32], c: &mut [f32], m: usize, k: usize, n: usize) {
+pub(crate) fn matmul(a: &[f32], b: &[f32], c: &mut [f32], m: usize, k: usize, n: usize) {
     assert!(
         a.len() >= m * k && b.len() >= k * n && c.len() >= m * n,
         "product sizes"

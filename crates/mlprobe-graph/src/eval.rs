@@ -21,8 +21,10 @@
 //! [`crate::SweepEvaluator`] update them incrementally to the same bits.
 //!
 //! A convolutional network runs batch by batch (im2col and one matrix
-//! product per block, see `conv.rs`): the same bits on every thread and in
-//! every batch, though not across CPUs whose product kernels differ.
+//! product per block, see `conv.rs`), and so does a vision transformer
+//! (one product per projection for all tokens of a batch, see `vit.rs`):
+//! the same bits on every thread and in every batch, though not across
+//! CPUs whose product kernels differ.
 
 use std::sync::Arc;
 
@@ -30,6 +32,7 @@ use mlprobe_tasks::Examples;
 
 use crate::architecture::Architecture;
 use crate::conv;
+use crate::vit;
 use crate::weights::{Layer, WeightStack};
 
 /// Evaluates networks on a fixed set of examples.
@@ -339,8 +342,10 @@ impl<'a> Evaluator<'a> {
     fn logits_as(&self, net: &WeightStack, exact: bool) -> Vec<f32> {
         self.check_input(net);
         let n = self.examples.len();
-        if let Architecture::Cnn(shape) = &net.architecture {
-            return conv::logits(shape, net, &self.examples.x, n);
+        match &net.architecture {
+            Architecture::Cnn(shape) => return conv::logits(shape, net, &self.examples.x, n),
+            Architecture::Vit(shape) => return vit::forward(shape, net, &self.examples.x, n, net.layers.len() - 1),
+            Architecture::Mlp => {}
         }
         let layer = &net.layers[0];
         let mut logits = Vec::with_capacity(n * net.output_dim());
@@ -364,7 +369,14 @@ impl<'a> Evaluator<'a> {
 
     /// The outputs of layer `layer` (0-based) for every example, row-major
     /// `[n, width]`: after the activation for a hidden layer (for a CNN's
-    /// block, its pooled maps, channels last), the logits for the last one.
+    /// block, its pooled maps, channels last; for a ViT's matrices, see
+    /// below), the logits for the last one.
+    ///
+    /// A ViT's rows hold every token's values, token after token: the
+    /// embeddings for `patch_embed`; the residual stream after the
+    /// positional embeddings (`pos_embed`), after a block's attention
+    /// (`attn.o`) and after its feed-forward (`ff2`, the block's output);
+    /// the projections for `attn.q`, `.k`, `.v`; the GELU outputs for `ff1`.
     /// Computed straightforwardly, never exactly (see [`Evaluator::is_exact`]).
     ///
     /// # Panics
@@ -373,8 +385,10 @@ impl<'a> Evaluator<'a> {
         assert!(layer < net.layers.len(), "no layer {layer}");
         self.check_input(net);
         let n = self.examples.len();
-        if let Architecture::Cnn(shape) = &net.architecture {
-            return conv::forward(shape, net, &self.examples.x, n, layer);
+        match &net.architecture {
+            Architecture::Cnn(shape) => return conv::forward(shape, net, &self.examples.x, n, layer),
+            Architecture::Vit(shape) => return vit::forward(shape, net, &self.examples.x, n, layer),
+            Architecture::Mlp => {}
         }
         let upto = WeightStack::new(net.activation, net.layers[..=layer].to_vec());
         let first = &net.layers[0];

@@ -1,6 +1,7 @@
 //! Initial weights of a fresh network, as PyTorch draws them.
 
 use rand::RngExt;
+use rand_distr::{Distribution, StandardNormal};
 
 use crate::activation::Activation;
 use crate::architecture::Architecture;
@@ -19,7 +20,9 @@ pub fn initial_weights(sizes: &[usize], activation: Activation, rng: &mut ProbeR
 /// drawn as [`initial_weights`] draws an MLP's: layer by layer, weights then
 /// bias, each uniform in `[-1/sqrt(fan_in), 1/sqrt(fan_in)]` (PyTorch's
 /// default for `nn.Conv2d` as for `nn.Linear`, `fan_in` = `in * k * k` for a
-/// kernel). An MLP needs its sizes: use [`initial_weights`].
+/// kernel). A ViT's positional embeddings are drawn from N(0, 0.02^2) in
+/// their place (as ViT implementations draw them), its LayerNorms are the
+/// identity. An MLP needs its sizes: use [`initial_weights`].
 ///
 /// # Panics
 /// For [`Architecture::Mlp`], or a shape that fails its check.
@@ -32,20 +35,38 @@ pub fn initial_network(
     let shapes = match architecture {
         Architecture::Mlp => panic!("an MLP's initial weights need its sizes: use initial_weights"),
         Architecture::Cnn(shape) => shape.layer_shapes(classes),
+        Architecture::Vit(shape) => shape.layer_shapes(classes),
     };
-    let layers = draw_layers(shapes.into_iter(), rng);
+    let depth = shapes.len();
+    let layers = (shapes.into_iter().enumerate())
+        .map(|(l, (n_in, n_out))| {
+            if architecture.has_bias(l, depth) {
+                draw_layer(n_in, n_out, rng)
+            } else {
+                let weights = (0..n_in * n_out)
+                    .map(|_| POS_EMBED_STD * Distribution::<f32>::sample(&StandardNormal, rng))
+                    .collect();
+                Layer::new(n_in, n_out, weights, Vec::new())
+            }
+        })
+        .collect();
     WeightStack::with_architecture(architecture.clone(), activation, layers).expect("a checked shape")
 }
 
+/// The standard deviation of a ViT's initial positional embeddings (the
+/// original ViT's and timm's 0.02).
+const POS_EMBED_STD: f32 = 0.02;
+
 /// Layers of these `(n_in, n_out)` shapes, drawn in order, weights then bias.
 fn draw_layers(shapes: impl Iterator<Item = (usize, usize)>, rng: &mut ProbeRng) -> Vec<Layer> {
-    shapes
-        .map(|(n_in, n_out)| {
-            let weights = pytorch_uniform(n_in, n_in * n_out, rng);
-            let bias = pytorch_uniform(n_in, n_out, rng);
-            Layer::new(n_in, n_out, weights, bias)
-        })
-        .collect()
+    shapes.map(|(n_in, n_out)| draw_layer(n_in, n_out, rng)).collect()
+}
+
+/// A layer drawn as PyTorch's `nn.Linear` draws one, weights then bias.
+fn draw_layer(n_in: usize, n_out: usize, rng: &mut ProbeRng) -> Layer {
+    let weights = pytorch_uniform(n_in, n_in * n_out, rng);
+    let bias = pytorch_uniform(n_in, n_out, rng);
+    Layer::new(n_in, n_out, weights, bias)
 }
 
 /// `n` values drawn as PyTorch's `nn.Linear` draws them for a layer of
@@ -60,7 +81,7 @@ fn pytorch_uniform(fan_in: usize, n: usize, rng: &mut ProbeRng) -> Vec<f32> {
 /// rebuilt from weights alone, without its trained biases, computes with.
 pub fn fresh_biases(net: &WeightStack, rng: &mut ProbeRng) -> WeightStack {
     let mut out = net.clone();
-    for layer in &mut out.layers {
+    for layer in out.layers.iter_mut().filter(|l| !l.bias.is_empty()) {
         layer.bias = pytorch_uniform(layer.n_in, layer.n_out, rng);
     }
     out

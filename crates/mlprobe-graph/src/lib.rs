@@ -5,8 +5,8 @@
 //! - [`WeightStack`]: a network as a stack of signed, weighted bipartite
 //!   graphs, one [`Layer`] per linear layer or convolution kernel (weights
 //!   `[n_in, n_out]`, biases as attributes of the output nodes), with its
-//!   [`Activation`] and the [`Architecture`] that wires them (an MLP or a
-//!   CNN);
+//!   [`Activation`] and the [`Architecture`] that wires them (an MLP, a
+//!   CNN or a ViT, whose LayerNorms are [`Norm`]s that probes leave alone);
 //! - [`Perturbation`]: the one trait every probe implements, seeded by a
 //!   [`ProbeRng`]; [`Chain`] composes them, [`OnLayers`] restricts one to
 //!   some layers; a [`ProbeKind`] says how an experiment file names and
@@ -49,6 +49,8 @@ pub mod probe_kind;
 pub mod select;
 pub mod simd;
 pub mod store;
+mod vit;
+pub mod vit_shape;
 pub mod weights;
 
 pub use activation::Activation;
@@ -66,7 +68,8 @@ pub use probe_kind::{BuildError, ProbeKind, Registry, RegistryError};
 pub use select::{Selection, choose, count_of};
 pub use simd::SimdLevel;
 pub use store::{load_model, save_model};
-pub use weights::{Layer, WeightStack};
+pub use vit_shape::VitShape;
+pub use weights::{Layer, Norm, WeightStack};
 
 /// What a user of a probe crate needs in scope; every probe crate re-exports it.
 pub mod prelude {

@@ -11,7 +11,8 @@ use crate::architecture::{Architecture, ShapeError};
 ///
 /// `weights[j * n_out + i]` is the weight of the edge from input node `j` to
 /// output node `i` (row-major `[n_in, n_out]`, the layout of burn's `Linear`);
-/// `bias[i]` is an attribute of output node `i`. A zero weight is a missing edge.
+/// `bias[i]` is an attribute of output node `i` (a layer without a bias, as
+/// a ViT's positional embeddings, has none). A zero weight is a missing edge.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Layer {
     /// Number of input (left) nodes.
@@ -20,7 +21,7 @@ pub struct Layer {
     pub n_out: usize,
     /// Edge weights, row-major `[n_in, n_out]`.
     pub weights: Vec<f32>,
-    /// One bias per output node.
+    /// One bias per output node, or none.
     pub bias: Vec<f32>,
 }
 
@@ -28,10 +29,14 @@ impl Layer {
     /// A layer from its parts.
     ///
     /// # Panics
-    /// If `weights` does not hold `n_in * n_out` values or `bias` does not hold `n_out`.
+    /// If `weights` does not hold `n_in * n_out` values or `bias` holds
+    /// neither `n_out` nor none.
     pub fn new(n_in: usize, n_out: usize, weights: Vec<f32>, bias: Vec<f32>) -> Self {
         assert_eq!(weights.len(), n_in * n_out, "weights must be n_in * n_out");
-        assert_eq!(bias.len(), n_out, "bias must have n_out values");
+        assert!(
+            bias.len() == n_out || bias.is_empty(),
+            "bias must have n_out values or none"
+        );
         Self {
             n_in,
             n_out,
@@ -91,6 +96,27 @@ impl Layer {
     }
 }
 
+/// A LayerNorm's parameters, one gain and one bias per feature: part of a
+/// network that probes leave alone.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Norm {
+    /// Multiplies each normalised feature (PyTorch's `weight`).
+    pub gain: Vec<f32>,
+    /// Added after the gain.
+    pub bias: Vec<f32>,
+}
+
+impl Norm {
+    /// The identity LayerNorm of `width` features (gain 1, bias 0: PyTorch's
+    /// initial one).
+    pub fn identity(width: usize) -> Self {
+        Self {
+            gain: vec![1.0; width],
+            bias: vec![0.0; width],
+        }
+    }
+}
+
 /// A feed-forward network as plain data: its layers (the matrices probes act
 /// on) in order, the activation after every layer but the last, a
 /// softmax-free argmax output, and the [`Architecture`] that wires them (a
@@ -104,6 +130,10 @@ pub struct WeightStack {
     /// How the layers are wired.
     #[serde(default, skip_serializing_if = "Architecture::is_mlp")]
     pub architecture: Architecture,
+    /// The LayerNorms, in [`Architecture::norm_names`] order (a ViT's; none
+    /// otherwise): parameters probes leave alone.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub norms: Vec<Norm>,
 }
 
 impl WeightStack {
@@ -120,10 +150,12 @@ impl WeightStack {
             activation,
             layers,
             architecture: Architecture::Mlp,
+            norms: Vec::new(),
         }
     }
 
-    /// Layers wired by `architecture`; the error says how they do not fit it.
+    /// Layers wired by `architecture`, with identity LayerNorms where it has
+    /// any (see [`WeightStack::with_norms`]); the error says how they do not fit it.
     pub fn with_architecture(
         architecture: Architecture,
         activation: Activation,
@@ -139,11 +171,58 @@ impl WeightStack {
             });
         }
         architecture.check_layers(&shapes)?;
+        let depth = layers.len();
+        for (l, layer) in layers.iter().enumerate() {
+            let expected = if architecture.has_bias(l, depth) {
+                layer.n_out
+            } else {
+                0
+            };
+            if layer.bias.len() != expected {
+                return Err(ShapeError::new(
+                    architecture.layer_name(l, depth),
+                    format!("{} biases", layer.bias.len()),
+                    format!("this layer has {expected}"),
+                ));
+            }
+        }
+        let width = layers.first().map_or(0, |l| l.n_out);
+        let norms = architecture
+            .norm_names()
+            .iter()
+            .map(|_| Norm::identity(width))
+            .collect();
         Ok(Self {
             activation,
             layers,
             architecture,
+            norms,
         })
+    }
+
+    /// The same network with these LayerNorms, one per
+    /// [`Architecture::norm_names`], each as wide as the embedding.
+    pub fn with_norms(mut self, norms: Vec<Norm>) -> Result<Self, ShapeError> {
+        let names = self.architecture.norm_names();
+        if norms.len() != names.len() {
+            return Err(ShapeError::new(
+                "norms",
+                norms.len(),
+                format!("this {} has {} LayerNorms", self.architecture.kind(), names.len()),
+            ));
+        }
+        let width = self.layers[0].n_out;
+        for (name, norm) in names.iter().zip(&norms) {
+            if norm.gain.len() != width || norm.bias.len() != width {
+                return Err(ShapeError::new(
+                    name.as_str(),
+                    format!("{} gains and {} biases", norm.gain.len(), norm.bias.len()),
+                    format!("a LayerNorm of this network has {width} of each"),
+                ));
+            }
+        }
+        self.norms = norms;
+        Ok(self)
     }
 
     /// Input dimension.
@@ -171,12 +250,11 @@ impl WeightStack {
     }
 
     /// The network in labels: its node counts for an MLP (`784-64-2`), its
-    /// shape for a CNN (`cnn 8-16 5x5`).
+    /// shape otherwise (`cnn 8-16 5x5`, `vit 2x32 7x7`).
     pub fn label(&self) -> String {
-        match &self.architecture {
-            Architecture::Cnn(shape) => shape.label(),
-            Architecture::Mlp => self.sizes().iter().map(|n| n.to_string()).collect::<Vec<_>>().join("-"),
-        }
+        self.architecture
+            .label()
+            .unwrap_or_else(|| self.sizes().iter().map(|n| n.to_string()).collect::<Vec<_>>().join("-"))
     }
 
     /// The same network with `f` applied to every weight and bias of every layer.
@@ -185,6 +263,7 @@ impl WeightStack {
             activation: self.activation,
             layers: self.layers.iter().map(|l| l.map(&f)).collect(),
             architecture: self.architecture.clone(),
+            norms: self.norms.clone(),
         }
     }
 
@@ -219,6 +298,7 @@ impl WeightStack {
             activation: self.activation,
             layers,
             architecture: self.architecture.clone(),
+            norms: self.norms.clone(),
         }
     }
 }

@@ -116,6 +116,7 @@ pub(crate) fn write(inputs: &[Input<'_>], ctx: &Context, md: &mut Markdown) {
             let kind = match model.weights.architecture {
                 mlprobe_graph::Architecture::Mlp => "an MLP",
                 mlprobe_graph::Architecture::Cnn(_) => "a CNN",
+                mlprobe_graph::Architecture::Vit(_) => "a ViT",
             };
             md.item(&format!(
                 "Model: `{}`, trained elsewhere: {kind} {} with {} activations, probed as given (its own accuracy is the row `none`; nothing is trained, no run counts as failed).",

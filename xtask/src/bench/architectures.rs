@@ -1,18 +1,19 @@
-//! Architectures beyond the MLP: a CNN's training step and one evaluation
-//! of a CNN, each against its FLOPs and the sgemm peak measured in the same
-//! run, and the evaluator against burn's own `conv2d` forward.
+//! Architectures beyond the MLP: a CNN's and a ViT's training step and one
+//! evaluation of each, against their FLOPs and the sgemm peak measured in
+//! the same run, and the evaluator against burn's forward (burn's own
+//! `conv2d` for the CNN, the training model's for the ViT).
 
 use std::time::Duration;
 
 use burn::tensor::{Tensor, TensorData};
-use mlprobe_core::{Cnn, TrainConfig, TrainParams, train_stack};
-use mlprobe_graph::{Architecture, ArchitectureKind, ConvShape, Evaluator, WeightStack};
+use mlprobe_core::{Cnn, TrainConfig, TrainParams, Vit, train_stack};
+use mlprobe_graph::{Architecture, ArchitectureKind, ConvShape, Evaluator, VitShape, WeightStack};
 use mlprobe_tasks::Task;
 
 use super::measure::{self, steps};
 use super::{Setup, Target};
 
-/// Epochs of the timed CNN training runs: enough steps for a stable median.
+/// Epochs of the timed training runs: enough steps for a stable median.
 const EPOCHS: usize = 2;
 
 /// Models per stack in the stacked timing (the runner's stack size).
@@ -24,19 +25,19 @@ const LOGIT_TOLERANCE: f32 = 1e-4;
 /// Most evaluation time as a multiple of its FLOPs at the sgemm peak.
 const EVALUATION_VS_PEAK: f64 = 2.0;
 
-/// The LeNet-like CNN of the default `conv` keys on the data of `s`.
-fn cnn_config(s: &Setup) -> anyhow::Result<TrainConfig> {
+/// The network of `kind` with its default keys on the data of `s`.
+fn config(s: &Setup, kind: ArchitectureKind) -> anyhow::Result<TrainConfig> {
     Ok(TrainParams {
-        architecture: ArchitectureKind::Cnn,
+        architecture: kind,
         epochs: EPOCHS,
         ..s.relu.params().clone()
     }
     .check()?)
 }
 
-/// Multiply-adds of each layer for one image: output positions times the
-/// layer's matrix (one position for the dense layer).
-fn layer_macs(shape: &ConvShape, classes: usize) -> Vec<f64> {
+/// Multiply-adds of each layer of a CNN for one image: output positions
+/// times the layer's matrix (one position for the dense layer).
+fn cnn_macs(shape: &ConvShape, classes: usize) -> Vec<f64> {
     let shapes = shape.layer_shapes(classes);
     (shapes.iter().enumerate())
         .map(|(l, &(n_in, n_out))| {
@@ -51,30 +52,59 @@ fn layer_macs(shape: &ConvShape, classes: usize) -> Vec<f64> {
         .collect()
 }
 
+/// Multiply-adds of a ViT for one image, the patch embedding first: every
+/// projection for every token, then attention's scores and weighted values
+/// (as one entry per block, after its projections), and the classifier.
+fn vit_macs(shape: &VitShape, classes: usize) -> Vec<f64> {
+    let t = shape.tokens() as f64;
+    let shapes = shape.layer_shapes(classes);
+    let head = shapes.len() - 1;
+    // The positional embeddings (matrix 1) are added, not multiplied.
+    let mut macs: Vec<f64> = (shapes.iter().enumerate())
+        .filter(|&(l, _)| l != 1)
+        .map(|(l, &(n_in, n_out))| if l == head { 1.0 } else { t } * (n_in * n_out) as f64)
+        .collect();
+    macs.extend((0..shape.blocks).map(|_| 2.0 * t * t * shape.dim as f64));
+    macs
+}
+
 /// Floating-point operations of the forward pass of one image, and of one
 /// Adam step per image (forward, weight gradients, and input gradients of
-/// every layer but the first).
-fn flops(shape: &ConvShape, classes: usize) -> (f64, f64) {
-    let macs = layer_macs(shape, classes);
+/// every layer but the first), from each layer's multiply-adds.
+fn flops(macs: &[f64]) -> (f64, f64) {
     let forward: f64 = macs.iter().sum();
     (2.0 * forward, 2.0 * (2.0 * forward + macs[1..].iter().sum::<f64>()))
 }
 
-/// The CNN's training step (alone and stacked) and one evaluation.
+/// Every architecture's lines.
 pub(super) fn run(s: &Setup) -> anyhow::Result<Vec<Target>> {
-    let config = cnn_config(s)?;
-    let Architecture::Cnn(shape) = config.architecture(s.task.input_dim())? else {
-        anyhow::bail!("the CNN configuration is not a CNN");
-    };
     let peak = measure::sgemm_peak();
-    let (forward, step) = flops(&shape, s.task.n_classes);
+    println!("sgemm peak here {peak:.0} GFLOP/s");
+    let mut targets = Vec::new();
+    for kind in [ArchitectureKind::Cnn, ArchitectureKind::Vit] {
+        targets.extend(one(s, kind, peak)?);
+    }
+    Ok(targets)
+}
+
+/// One architecture's training step (alone and stacked) and one evaluation,
+/// against its FLOPs at the sgemm peak `peak` (GFLOP/s) and burn's forward.
+fn one(s: &Setup, kind: ArchitectureKind, peak: f64) -> anyhow::Result<Vec<Target>> {
+    let config = config(s, kind)?;
+    let classes = s.task.n_classes;
+    let architecture = config.architecture(s.task.input_dim())?;
+    let macs = match &architecture {
+        Architecture::Cnn(shape) => cnn_macs(shape, classes),
+        Architecture::Vit(shape) => vit_macs(shape, classes),
+        Architecture::Mlp => anyhow::bail!("no MLP here"),
+    };
+    let (forward, step) = flops(&macs);
     let batch = config.batch_size as f64;
     println!(
-        "cnn {:?} channels, {k}x{k} kernels; {:.1} MFLOP per model-step at batch {}; sgemm peak here {peak:.0} GFLOP/s",
-        shape.channels,
+        "{}: {:.1} MFLOP per model-step at batch {}",
+        architecture.label().unwrap_or_default(),
         step * batch / 1e6,
         config.batch_size,
-        k = shape.kernel
     );
     let n = steps(&s.task, &config);
     let mut per_step = Vec::new();
@@ -92,50 +122,67 @@ pub(super) fn run(s: &Setup) -> anyhow::Result<Vec<Target>> {
         );
         nets = out.into_iter().map(|o| o.into_model().weights).collect();
     }
-    let (eval_time, agrees) = evaluation(&s.task, &nets[0], s.repeat);
-    let ideal = forward * s.task.test.len() as f64 / (peak * 1e9);
+    let device = mlprobe_core::device::cpu();
+    let net = &nets[0];
+    let (eval_time, agrees) = match kind {
+        ArchitectureKind::Cnn => {
+            let model = Cnn::from_weights(net, &device);
+            evaluation(&s.task, net, s.repeat, "conv2d", |x| model.forward(x))
+        }
+        _ => {
+            let model = Vit::from_weights(net, &device);
+            evaluation(&s.task, net, s.repeat, "attention", |x| model.forward(x))
+        }
+    };
+    let images = s.task.test.len() as f64;
+    let ideal = forward * images / (peak * 1e9);
     println!(
-        "  one evaluation of {} test images: {:.2} ms ({:.1} MFLOP, {:.2} GFLOP/s; {:.1}x the time at the sgemm peak)",
-        s.task.test.len(),
+        "  one evaluation of {images} test images: {:.2} ms ({:.1} MFLOP, {:.2} GFLOP/s; {:.1}x the time at the sgemm peak)",
         eval_time.as_secs_f64() * 1e3,
-        forward * s.task.test.len() as f64 / 1e6,
-        forward * s.task.test.len() as f64 / eval_time.as_secs_f64() / 1e9,
+        forward * images / 1e6,
+        forward * images / eval_time.as_secs_f64() / 1e9,
         eval_time.as_secs_f64() / ideal
     );
     Ok(vec![
         Target::speed(
-            format!("cnn evaluation <= {EVALUATION_VS_PEAK}x its FLOPs at the sgemm peak"),
+            format!("{kind} evaluation <= {EVALUATION_VS_PEAK}x its FLOPs at the sgemm peak"),
             format!("{:.1}x", eval_time.as_secs_f64() / ideal),
             eval_time.as_secs_f64() <= EVALUATION_VS_PEAK * ideal,
         ),
         Target::speed(
-            "cnn training step <= a dense step at the sgemm peak",
+            format!("{kind} training step <= a dense step at the sgemm peak"),
             format!("{:.1}x", per_step[1] / (step * batch / (peak * 1e9))),
             per_step[1] <= step * batch / (peak * 1e9),
         ),
         Target::check(
-            "cnn evaluator = burn's conv2d forward (predictions; logits within 1e-4)",
+            format!("{kind} evaluator = burn's forward (predictions; logits within 1e-4)"),
             agrees,
         ),
     ])
 }
 
 /// The evaluator's time for one pass over the test set, beside burn's
-/// `conv2d` forward on the same network, and whether the two agree.
-fn evaluation(task: &Task, net: &WeightStack, repeat: usize) -> (Duration, bool) {
+/// forward (`forward`, built from `ops`) on the same network, and whether
+/// the two agree.
+fn evaluation(
+    task: &Task,
+    net: &WeightStack,
+    repeat: usize,
+    ops: &str,
+    forward: impl Fn(Tensor<2>) -> Tensor<2>,
+) -> (Duration, bool) {
     let eval = Evaluator::new(&task.test);
     let device = mlprobe_core::device::cpu();
-    let model = Cnn::from_weights(net, &device);
     let n = task.test.len();
     let x = || Tensor::<2>::from_data(TensorData::new(task.test.x.clone(), [n, task.test.dim]), &device);
-    let (burn_time, burn) = measure::timed(repeat.min(3), || model.forward(x()).into_data());
+    let (burn_time, burn) = measure::timed(repeat.min(3), || forward(x()).into_data());
     let burn: Vec<f32> = burn.try_to_vec().expect("logits are f32");
     let (ours_time, ours) = measure::timed(repeat.max(3), || eval.logits(net));
     let k = task.n_classes;
     let argmax = |v: &[f32]| v.chunks_exact(k).map(mlprobe_graph::eval::argmax).collect::<Vec<_>>();
     let close = burn.iter().zip(&ours).all(|(a, b)| (a - b).abs() <= LOGIT_TOLERANCE);
     println!(
-        "  burn's conv2d forward on the test set: {:.2} ms; the evaluator {:.2} ms ({:.1}x faster)",
+        "  burn's {ops} forward on the test set: {:.2} ms; the evaluator {:.2} ms ({:.1}x faster)",
         burn_time.as_secs_f64() * 1e3,
         ours_time.as_secs_f64() * 1e3,
         burn_time.as_secs_f64() / ours_time.as_secs_f64()

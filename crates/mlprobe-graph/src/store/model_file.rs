@@ -16,7 +16,9 @@
 //!
 //! A network other than an MLP also has `architecture` ([`ARCHITECTURE_KEY`],
 //! JSON of [`Architecture`]) and its tensors under its PyTorch module names
-//! (`conv1.weight` `[out, in, k, k]`, ..., `fc.weight`; see [`read_modules`]).
+//! (`conv1.weight` `[out, in, k, k]`, ..., `fc.weight` for a CNN;
+//! `patch_embed.weight`, `pos_embed`, ..., `head.weight` and the LayerNorms
+//! for a ViT; see [`read_modules`]).
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
@@ -28,19 +30,25 @@ use crate::activation::Activation;
 use crate::architecture::Architecture;
 use crate::errors::StoreError;
 use crate::store::atomic::atomic_write;
-use crate::store::modules::{kernels, read_modules, to_out_in};
+use crate::store::modules::{read_modules, stored};
 use crate::store::pytorch::read_safetensors;
 use crate::weights::WeightStack;
 
 /// The `format` entry of a model file's metadata.
 pub const MODEL_FORMAT: &str = "mlprobe-model-2";
 
-/// SHA-256 of the network's values, layer by layer, weights then biases.
+/// SHA-256 of the network's values, layer by layer, weights then biases,
+/// then the LayerNorms' gains and biases.
 fn checksum(net: &WeightStack) -> String {
     use sha2::{Digest, Sha256};
     let mut hash = Sha256::new();
     for layer in &net.layers {
         for v in layer.weights.iter().chain(&layer.bias) {
+            hash.update(v.to_le_bytes());
+        }
+    }
+    for norm in &net.norms {
+        for v in norm.gain.iter().chain(&norm.bias) {
             hash.update(v.to_le_bytes());
         }
     }
@@ -51,27 +59,40 @@ fn checksum(net: &WeightStack) -> String {
 /// (JSON of [`Architecture`]); an MLP's file has none.
 pub const ARCHITECTURE_KEY: &str = "architecture";
 
-/// The names of layer `l`'s tensors: `nn.Sequential`'s for an MLP, the
-/// module names otherwise.
-fn names(architecture: &Architecture, l: usize, depth: usize) -> (String, String) {
-    let module = match architecture {
-        Architecture::Mlp => (2 * l).to_string(),
-        other => other.layer_name(l, depth),
-    };
-    (format!("{module}.weight"), format!("{module}.bias"))
+/// The names of an MLP's layer `l`'s tensors: `nn.Sequential`'s.
+fn mlp_names(l: usize) -> (String, String) {
+    (format!("{}.weight", 2 * l), format!("{}.bias", 2 * l))
+}
+
+/// Every tensor of `net`: name, little-endian `f32` bytes, shape.
+fn tensors_of(net: &WeightStack) -> Vec<(String, Vec<u8>, Vec<usize>)> {
+    let bytes = |values: &[f32]| values.iter().flat_map(|v| v.to_le_bytes()).collect::<Vec<u8>>();
+    let mut tensors = Vec::new();
+    if net.architecture.is_mlp() {
+        for (l, layer) in net.layers.iter().enumerate() {
+            let (w, b) = mlp_names(l);
+            tensors.push((w, bytes(&layer.out_in()), vec![layer.n_out, layer.n_in]));
+            tensors.push((b, bytes(&layer.bias), vec![layer.n_out]));
+        }
+        return tensors;
+    }
+    for (layer, stored) in net.layers.iter().zip(stored(&net.architecture, net.layers.len())) {
+        let (values, shape) = stored.encode(layer);
+        tensors.push((stored.weight, bytes(&values), shape));
+        if let Some(b) = stored.bias {
+            tensors.push((b, bytes(&layer.bias), vec![layer.n_out]));
+        }
+    }
+    for (name, norm) in net.architecture.norm_names().iter().zip(&net.norms) {
+        tensors.push((format!("{name}.weight"), bytes(&norm.gain), vec![norm.gain.len()]));
+        tensors.push((format!("{name}.bias"), bytes(&norm.bias), vec![norm.bias.len()]));
+    }
+    tensors
 }
 
 /// Encodes a network and its metadata as a model file.
 pub fn encode_model(net: &WeightStack, meta: &serde_json::Value) -> Vec<u8> {
-    let depth = net.layers.len();
-    let mut tensors: Vec<(String, Vec<u8>, Vec<usize>)> = Vec::new();
-    for ((l, layer), kernel) in net.layers.iter().enumerate().zip(kernels(&net.architecture, depth)) {
-        let (w, b) = names(&net.architecture, l, depth);
-        let (values, shape) = to_out_in(layer, kernel);
-        tensors.push((w, values.iter().flat_map(|v| v.to_le_bytes()).collect(), shape));
-        let bias = layer.bias.iter().flat_map(|v| v.to_le_bytes()).collect();
-        tensors.push((b, bias, vec![layer.n_out]));
-    }
+    let tensors = tensors_of(net);
     let views = tensors.iter().map(|(name, bytes, shape)| {
         let view = TensorView::new(Dtype::F32, shape.clone(), bytes).expect("sizes match shapes");
         (name.clone(), view)
@@ -139,22 +160,23 @@ pub fn decode_model(bytes: &[u8], path: &Path) -> Result<(WeightStack, serde_jso
         Some(json) => serde_json::from_str(json).map_err(|e| bad(format!("{ARCHITECTURE_KEY}: {e}")))?,
         None => Architecture::Mlp,
     };
-    let imported = if architecture.is_mlp() {
-        let depth = sizes.len() - 1;
-        let layers: Vec<String> = (0..depth).map(|l| names(&architecture, l, depth).0).collect();
-        read_safetensors(bytes, path, sizes[0], sizes.last().copied(), Some(&layers))?
+    let (net, notes) = if architecture.is_mlp() {
+        let layers: Vec<String> = (0..sizes.len() - 1).map(|l| mlp_names(l).0).collect();
+        let imported = read_safetensors(bytes, path, sizes[0], sizes.last().copied(), Some(&layers))?;
+        let net = WeightStack::with_architecture(Architecture::Mlp, activation, imported.layers)
+            .map_err(|e| bad(e.to_string()))?;
+        (net, imported.notes)
     } else {
-        read_modules(bytes, path, &architecture, activation)?
+        let (net, imported) = read_modules(bytes, path, &architecture, activation)?;
+        (net, imported.notes)
     };
-    let net =
-        WeightStack::with_architecture(architecture, activation, imported.layers).map_err(|e| bad(e.to_string()))?;
     if checksum(&net) != *entry("checksum")? {
         return Err(bad("checksum mismatch: the weights are damaged".to_string()));
     }
-    if net.sizes() != sizes || !imported.notes.is_empty() {
+    if net.sizes() != sizes || !notes.is_empty() {
         return Err(bad(format!(
             "tensors do not match the sizes {sizes:?} of its metadata: {}",
-            imported.notes.join("; ")
+            notes.join("; ")
         )));
     }
     Ok((net, meta))
@@ -257,5 +279,44 @@ mod tests {
         let mlp = encode_model(&net(), &serde_json::Value::Null);
         let (_, header) = safetensors::SafeTensors::read_metadata(&mlp).unwrap();
         assert!(!header.metadata().as_ref().unwrap().contains_key(ARCHITECTURE_KEY));
+    }
+
+    #[test]
+    fn a_vit_is_stored_under_its_module_names_with_its_layer_norms() {
+        let shape = crate::VitShape {
+            side: 8,
+            patch: 4,
+            dim: 6,
+            heads: 2,
+            blocks: 1,
+            ff: 5,
+        };
+        let arch = Architecture::Vit(shape);
+        let mut vit = crate::initial_network(&arch, Activation::Relu, 3, &mut crate::probe_rng(1));
+        vit.norms[1].gain[2] = 0.5;
+        vit.norms[2].bias[0] = -0.25;
+        let bytes = encode_model(&vit, &serde_json::Value::Null);
+        let st = safetensors::SafeTensors::deserialize(&bytes).unwrap();
+        assert_eq!(st.tensor("patch_embed.weight").unwrap().shape(), [6, 16]);
+        assert_eq!(st.tensor("pos_embed").unwrap().shape(), [4, 6]);
+        assert!(st.tensor("pos_embed.bias").is_err());
+        assert_eq!(st.tensor("blocks.0.attn.q.weight").unwrap().shape(), [6, 6]);
+        assert_eq!(st.tensor("blocks.0.ff1.weight").unwrap().shape(), [5, 6]);
+        assert_eq!(st.tensor("blocks.0.ln2.weight").unwrap().shape(), [6]);
+        assert_eq!(st.tensor("ln.bias").unwrap().shape(), [6]);
+        assert_eq!(st.tensor("head.weight").unwrap().shape(), [3, 6]);
+        let (back, _) = decode_model(&bytes, Path::new("m")).unwrap();
+        assert_eq!(back, vit);
+        // A damaged LayerNorm (its tensor bytes changed, the header kept) is a damaged model.
+        let mut damaged = vit.clone();
+        damaged.norms[0].gain[0] = 2.0;
+        let other = encode_model(&damaged, &serde_json::Value::Null);
+        assert_eq!(other.len(), bytes.len());
+        let data = 8 + u64::from_le_bytes(bytes[..8].try_into().unwrap()) as usize;
+        let mut mixed = bytes.clone();
+        mixed[data..].copy_from_slice(&other[data..]);
+        assert_ne!(mixed, bytes);
+        let err = decode_model(&mixed, Path::new("m")).unwrap_err().to_string();
+        assert!(err.contains("checksum"), "{err}");
     }
 }

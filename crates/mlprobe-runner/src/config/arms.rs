@@ -62,6 +62,7 @@ impl TrainingOverride {
             hidden: self.hidden.unwrap_or(params.hidden),
             architecture: params.architecture,
             conv: params.conv,
+            vit: params.vit,
             activation: self.activation.unwrap_or(params.activation),
             epochs: self.epochs.unwrap_or(params.epochs),
             batch_size: self.batch_size.unwrap_or(params.batch_size),
@@ -99,7 +100,8 @@ pub(super) fn arms(t: &TrainingSection, e: Option<&EvaluationSection>) -> Vec<Ar
         values: Vec::new(),
     }];
     arms = sweep(arms, &t.architecture, "architecture", ToString::to_string, |a, v| {
-        a.params.conv = (v == ArchitectureKind::Cnn).then(|| t.conv.clone().unwrap_or_default());
+        a.params.conv = (v == ArchitectureKind::Cnn).then(|| t.conv.as_ref().map(|c| c.params()).unwrap_or_default());
+        a.params.vit = (v == ArchitectureKind::Vit).then(|| t.vit.as_ref().map(|c| c.params()).unwrap_or_default());
         a.params.architecture = v;
     });
     arms = sweep(arms, &hidden, "hidden", |h| hidden_label(h), |a, v| a.params.hidden = v);
@@ -115,6 +117,11 @@ pub(super) fn arms(t: &TrainingSection, e: Option<&EvaluationSection>) -> Vec<Ar
     arms = sweep(arms, &t.learning_rate, "learning_rate", ToString::to_string, |a, v| {
         a.params.learning_rate = v
     });
+    for arm in &mut arms {
+        let (epochs, learning_rate) = budget(t, arm.params.architecture);
+        arm.params.epochs = epochs.unwrap_or(arm.params.epochs);
+        arm.params.learning_rate = learning_rate.unwrap_or(arm.params.learning_rate);
+    }
     if let Some(e) = e {
         arms = sweep(arms, &e.biases, "eval_biases", ToString::to_string, |a, v| {
             a.evaluation.biases = v
@@ -124,6 +131,15 @@ pub(super) fn arms(t: &TrainingSection, e: Option<&EvaluationSection>) -> Vec<Ar
         });
     }
     arms
+}
+
+/// The `epochs` and `learning_rate` an architecture's own table gives.
+pub(super) fn budget(t: &TrainingSection, kind: ArchitectureKind) -> (Option<usize>, Option<f64>) {
+    match kind {
+        ArchitectureKind::Cnn => t.conv.as_ref().map_or((None, None), |c| (c.epochs, c.learning_rate)),
+        ArchitectureKind::Vit => t.vit.as_ref().map_or((None, None), |v| (v.epochs, v.learning_rate)),
+        ArchitectureKind::Mlp => (None, None),
+    }
 }
 
 /// `arms`, each split into one arm per value of `key` (a value column

@@ -8,7 +8,7 @@ use mlprobe_core::{TrainConfig, TrainError, TrainParams};
 use mlprobe_graph::{ArchitectureKind, PLAIN_NAME, Registry, is_plain_name};
 use mlprobe_tasks::GaussianPair;
 
-use super::arms::{Arm, arms, columns};
+use super::arms::{Arm, arms, budget, columns};
 use super::file::{ExperimentFile, MapSection, RunsSection, SyntheticSection, TaskSection, TrainingSection};
 use super::{DataSource, Experiment, MAX_SSIM_PAIRS, TaskSpec};
 use crate::errors::{ConfigError, InvalidKey};
@@ -60,6 +60,7 @@ impl ExperimentFile {
 /// Training parameters with the failure threshold, checked; an error is
 /// named under `prefix` (`training`, `tasks[1].training`).
 fn checked_training(params: TrainParams, failed_below: f64, prefix: &str) -> Result<TrainConfig, InvalidKey> {
+    let table = architecture_table(params.architecture);
     TrainParams { failed_below, ..params }.check().map_err(|e| match e {
         TrainError::OutOfRange {
             name: "failed_below",
@@ -69,12 +70,22 @@ fn checked_training(params: TrainParams, failed_below: f64, prefix: &str) -> Res
         TrainError::OutOfRange { name, value, expected } => {
             InvalidKey::new(format!("{prefix}.{name}"), value, expected)
         }
-        TrainError::Shape(e) => InvalidKey::new(format!("{prefix}.conv.{}", e.key), e.value, e.reason),
+        TrainError::Shape(e) => InvalidKey::new(format!("{prefix}.{}.{}", table, e.key), e.value, e.reason),
         other => InvalidKey::new(prefix, "", other.to_string()),
     })
 }
 
-/// `[training]`: `hidden` given unless every arm is a CNN.
+/// The `[training]` table of an architecture's own keys.
+fn architecture_table(kind: ArchitectureKind) -> &'static str {
+    match kind {
+        ArchitectureKind::Vit => "vit",
+        _ => "conv",
+    }
+}
+
+/// `[training]`: `hidden` given unless no arm is an MLP; an architecture's
+/// own table only with that architecture, and its budget only where
+/// `[training]`'s is not swept.
 fn check_hidden_given(t: &TrainingSection) -> Result<(), InvalidKey> {
     let mlp = t.architecture.values().contains(&ArchitectureKind::Mlp);
     if mlp && t.hidden.is_none() {
@@ -84,12 +95,31 @@ fn check_hidden_given(t: &TrainingSection) -> Result<(), InvalidKey> {
             "an MLP's hidden sizes, e.g. [64]",
         ));
     }
-    if !t.architecture.values().contains(&ArchitectureKind::Cnn) && t.conv.is_some() {
-        return Err(InvalidKey::new(
-            "training.conv",
-            "given",
-            "conv keys only with architecture = \"cnn\"",
-        ));
+    for (kind, given) in [
+        (ArchitectureKind::Cnn, t.conv.is_some()),
+        (ArchitectureKind::Vit, t.vit.is_some()),
+    ] {
+        let table = architecture_table(kind);
+        if given && !t.architecture.values().contains(&kind) {
+            return Err(InvalidKey::new(
+                format!("training.{table}"),
+                "given",
+                format!("{table} keys only with architecture = \"{kind}\""),
+            ));
+        }
+        let (epochs, learning_rate) = budget(t, kind);
+        for (key, own, swept) in [
+            ("epochs", epochs.is_some(), t.epochs.is_swept()),
+            ("learning_rate", learning_rate.is_some(), t.learning_rate.is_swept()),
+        ] {
+            if own && swept {
+                return Err(InvalidKey::new(
+                    format!("training.{table}.{key}"),
+                    "given",
+                    format!("not with a swept training.{key}"),
+                ));
+            }
+        }
     }
     Ok(())
 }
@@ -283,7 +313,10 @@ fn check_network_sizes(tasks: &[TaskSpec]) -> Result<(), InvalidKey> {
             spec.training
                 .check_size(inputs, spec.classes.len())
                 .map_err(|e| match e {
-                    TrainError::Shape(e) => InvalidKey::new(format!("training.conv.{}", e.key), e.value, e.reason),
+                    TrainError::Shape(e) => {
+                        let table = architecture_table(spec.training.params().architecture);
+                        InvalidKey::new(format!("training.{table}.{}", e.key), e.value, e.reason)
+                    }
                     e => InvalidKey::new("training.hidden", format!("{:?}", spec.training.hidden), e.to_string()),
                 })?;
         }
@@ -313,7 +346,7 @@ fn check_probes(probes: &[ProbeSpec], tasks: &[TaskSpec], registry: &Registry) -
             p.check_layers(&names).map_err(|value| {
                 let has = match spec.training.architecture {
                     ArchitectureKind::Mlp => names.len().to_string(),
-                    ArchitectureKind::Cnn => names.join(", "),
+                    ArchitectureKind::Cnn | ArchitectureKind::Vit => names.join(", "),
                 };
                 InvalidKey::new(
                     format!("probes[{i}].layers"),

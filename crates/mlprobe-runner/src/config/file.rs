@@ -14,15 +14,18 @@ use crate::probes::ProbeSpec;
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TrainingSection {
-    /// `mlp` (default) or `cnn`.
+    /// `mlp` (default), `cnn` or `vit`.
     #[serde(default = "mlp")]
     pub architecture: Sweepable<mlprobe_graph::ArchitectureKind>,
     /// Hidden layer sizes (required for an MLP).
     #[serde(default)]
     pub hidden: Option<Sweepable<Vec<usize>>>,
-    /// A CNN's convolution blocks (default: two 5x5 blocks of 8 and 16 channels).
+    /// A CNN's keys (default: two 5x5 blocks of 8 and 16 channels).
     #[serde(default)]
-    pub conv: Option<mlprobe_core::ConvParams>,
+    pub conv: Option<ConvSection>,
+    /// A ViT's keys (default: 7x7 patches, width 32, 2 blocks of 2 heads, ff 64).
+    #[serde(default)]
+    pub vit: Option<VitSection>,
     /// Hidden activation.
     pub activation: Sweepable<mlprobe_graph::Activation>,
     /// Epochs (the cosine schedule spans them).
@@ -31,6 +34,77 @@ pub struct TrainingSection {
     pub batch_size: Sweepable<usize>,
     /// Initial learning rate.
     pub learning_rate: Sweepable<f64>,
+}
+
+/// `conv = { ... }` in `[training]`: a CNN's shape, and its arms' own
+/// `epochs` and `learning_rate` where they differ from `[training]`'s.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConvSection {
+    /// Output channels of each block.
+    #[serde(default = "conv_channels")]
+    pub channels: Vec<usize>,
+    /// Side of every square kernel.
+    #[serde(default = "conv_kernel")]
+    pub kernel: usize,
+    /// This architecture's epochs.
+    pub epochs: Option<usize>,
+    /// This architecture's initial learning rate.
+    pub learning_rate: Option<f64>,
+}
+
+fn conv_channels() -> Vec<usize> {
+    mlprobe_core::ConvParams::default().channels
+}
+
+fn conv_kernel() -> usize {
+    mlprobe_core::ConvParams::default().kernel
+}
+
+/// `vit = { ... }` in `[training]`: a ViT's shape (each key defaults to
+/// [`mlprobe_core::VitParams::default`]'s), and its arms' own `epochs` and
+/// `learning_rate` where they differ from `[training]`'s.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VitSection {
+    /// Side of a square patch.
+    pub patch: Option<usize>,
+    /// Width of a token's embedding.
+    pub dim: Option<usize>,
+    /// Attention heads per block.
+    pub heads: Option<usize>,
+    /// Transformer blocks.
+    pub blocks: Option<usize>,
+    /// Hidden width of each feed-forward layer.
+    pub ff: Option<usize>,
+    /// This architecture's epochs.
+    pub epochs: Option<usize>,
+    /// This architecture's initial learning rate.
+    pub learning_rate: Option<f64>,
+}
+
+impl ConvSection {
+    /// The shape as the core crate takes it.
+    pub(super) fn params(&self) -> mlprobe_core::ConvParams {
+        mlprobe_core::ConvParams {
+            channels: self.channels.clone(),
+            kernel: self.kernel,
+        }
+    }
+}
+
+impl VitSection {
+    /// The shape as the core crate takes it, defaults filled in.
+    pub(super) fn params(&self) -> mlprobe_core::VitParams {
+        let d = mlprobe_core::VitParams::default();
+        mlprobe_core::VitParams {
+            patch: self.patch.unwrap_or(d.patch),
+            dim: self.dim.unwrap_or(d.dim),
+            heads: self.heads.unwrap_or(d.heads),
+            blocks: self.blocks.unwrap_or(d.blocks),
+            ff: self.ff.unwrap_or(d.ff),
+        }
+    }
 }
 
 fn mlp() -> Sweepable<mlprobe_graph::ArchitectureKind> {

@@ -5,9 +5,11 @@
 //! description = "Binarization gap, easy versus hard"
 //!
 //! [training]            # every key required: the budget is explicit
-//! architecture = "mlp"  # optional: mlp | cnn; a list sweeps it
+//! architecture = "mlp"  # optional: mlp | cnn | vit; a list sweeps it
 //! hidden = [64]         # an MLP's; a list of lists, e.g. [[64], [64, 64]], sweeps it
 //! # conv = { channels = [8, 16], kernel = 5 }   # a CNN's blocks (the default)
+//! # vit = { patch = 7, dim = 32, heads = 2, blocks = 2, ff = 64 }   # a ViT's (the default)
+//! # either may add its own epochs and learning_rate, for its arms alone
 //! activation = "relu"   # tanh | relu | sigmoid | identity
 //! epochs = 75           # a list, e.g. [5, 10, 20], sweeps it
 //! batch_size = 128
@@ -48,8 +50,8 @@ mod file;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use mlprobe_core::{ConvParams, TrainConfig, TrainParams};
-use mlprobe_graph::{Architecture, ArchitectureKind, Registry, WeightStack};
+use mlprobe_core::{ConvParams, TrainConfig, TrainParams, VitParams};
+use mlprobe_graph::{Architecture, Registry, WeightStack};
 use mlprobe_tasks::{Embedded, GaussianPair};
 
 pub use file::MapSection;
@@ -279,19 +281,29 @@ impl Experiment {
             path: model.path.clone(),
             invalid: InvalidKey::new(key, value, expected),
         };
-        let (architecture, conv) = match &model.weights.architecture {
-            Architecture::Mlp => (ArchitectureKind::Mlp, None),
-            Architecture::Cnn(shape) => (
-                ArchitectureKind::Cnn,
-                Some(ConvParams {
+        let (mut conv, mut vit) = (None, None);
+        match &model.weights.architecture {
+            Architecture::Mlp => {}
+            Architecture::Cnn(shape) => {
+                conv = Some(ConvParams {
                     channels: shape.channels.clone(),
                     kernel: shape.kernel,
-                }),
-            ),
-        };
+                })
+            }
+            Architecture::Vit(shape) => {
+                vit = Some(VitParams {
+                    patch: shape.patch,
+                    dim: shape.dim,
+                    heads: shape.heads,
+                    blocks: shape.blocks,
+                    ff: shape.ff,
+                })
+            }
+        }
         let training = TrainParams {
-            architecture,
+            architecture: model.weights.architecture.kind(),
             conv,
+            vit,
             hidden: sizes[1..sizes.len() - 1].to_vec(),
             activation: model.weights.activation,
             failed_below: 0.0,
