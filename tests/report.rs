@@ -145,3 +145,86 @@ strategies = ["B"]
         "the resonance claim's numbers have their table"
     );
 }
+
+/// Parses `toml` as experiment `name`.
+fn experiment(name: &str, toml: &str) -> mlprobe_runner::Experiment {
+    mlprobe_runner::Experiment::from_toml(name, toml, Path::new("test.toml")).unwrap()
+}
+
+#[test]
+fn architectures_and_a_transformer_layer_by_layer_have_their_sections() {
+    let arch_probes = "[[probes]]\nprobe = \"binarize\"\n[[probes]]\nprobe = \"binarize\"\nlayers = [\"first\"]\n\
+        [[probes]]\nprobe = \"binarize\"\nlayers = [\"last\"]\n\
+        [[probes]]\nprobe = \"prune\"\nstrategies = [\"smallest\"]\nlevels = [0, 0.5, 0.9]\nsigned = [false, true]\n\
+        [[probes]]\nprobe = \"prune\"\nstrategies = [\"smallest\"]\nlevels = [0.9]\n\
+        after = [{ probe = \"randomize\", strategies = [\"A\", \"B\", \"E\"] }]\n";
+    let vit = "vit = { dim = 16, blocks = 2, ff = 32, epochs = 4, learning_rate = 0.003 }";
+    let arch = mlprobe_e2e::tiny_toml(2, arch_probes)
+        .replace(
+            "hidden = [64]",
+            &format!("architecture = [\"mlp\", \"cnn\", \"vit\"]\nhidden = [16]\nconv = {{ channels = [4, 8], kernel = 5, epochs = 1 }}\n{vit}"),
+        )
+        .replace("epochs = 75", "epochs = 5");
+    let mut layer_probes = String::new();
+    for m in ["pos_embed", "blocks.1.ff2"] {
+        let cka = "cka = [\"blocks.0.ff2\", \"blocks.1.ff2\"]";
+        layer_probes += &format!(
+            "[[probes]]\nprobe = \"noise\"\nstrategies = [\"gaussian\"]\nlevels = [0, 0.5]\nsigned = [false, true]\nlayers = [\"{m}\"]\n{cka}\n\
+             [[probes]]\nprobe = \"flip\"\nstrategies = [\"smallest\"]\nlevels = [0.5]\nlayers = [\"{m}\"]\n{cka}\n\
+             [[probes]]\nprobe = \"prune\"\nstrategies = [\"smallest\"]\nlevels = [0.001]\nlayers = [\"{m}\"]\n\
+             after = [{{ probe = \"randomize\", strategies = [\"A\", \"B\"] }}]\n{cka}\n"
+        );
+    }
+    let layers =
+        mlprobe_e2e::tiny_toml(2, &layer_probes).replace("hidden = [64]", &format!("architecture = \"vit\"\n{vit}"));
+    let (arch, layers) = (experiment("architectures", &arch), experiment("transformer", &layers));
+    let out = tempfile::tempdir().unwrap();
+    let opts = options(out.path());
+    let runs = [
+        run_experiment(&arch, &opts).unwrap(),
+        run_experiment(&layers, &opts).unwrap(),
+    ];
+    let inputs = [(&arch, &runs[0]), (&layers, &runs[1])];
+    let report = write_report(out.path(), &inputs, &report_context()).unwrap().path;
+    let md = String::from_utf8(read(&report)).unwrap();
+    for text in [
+        "## Beyond MLPs: the gap by architecture (architectures)",
+        "| vit | mnist hard 7-9 | vit 2x16 7x7 |",
+        "cnn on mnist: easy gap",
+        "Null models after pruning the smallest 90 %",
+        "## The gap layer by layer (architectures)",
+        "## A transformer layer by layer (transformer)",
+        "| `pos_embed` | positional embeddings: 0.000, 0.392, 0.810 |",
+        "| `blocks.1.ff2` | block 5 ffn.lin2: 0.881, 0.753, 0.886 |",
+        "mnist hard 7-9: binarizing one matrix costs a median",
+        "`blocks.1.ff2` binarized",
+    ] {
+        assert!(md.contains(text), "REPORT.md lacks {text:?}:\n{md}");
+    }
+    // The trained network is itself: CKA 1 at no noise is not a row, but
+    // binarizing a matrix changes the representation after it.
+    let cka = runs[1].units[0]
+        .measures
+        .iter()
+        .find(|(n, _)| n == "noise/gaussian:blocks.1.ff2/0/true cka[blocks.0.ff2]")
+        .unwrap()
+        .1;
+    assert!(
+        (cka - 1.0).abs() < 1e-9,
+        "a matrix after block 0 leaves block 0's output alone: {cka}"
+    );
+    let figures = figure_files(&out.path().join("figures"));
+    for (name, _) in figures.iter().filter(|(n, _)| n.ends_with(".png")) {
+        assert!(md.contains(&format!("(figures/{name})")), "{name} not embedded");
+    }
+    let names: Vec<&String> = figures.iter().map(|(n, _)| n).collect();
+    for stem in [
+        "architectures-mnist_cnn-prune",
+        "transformer-mnist_hard_7-9-noise-gaussian__one_matrix__cka",
+    ] {
+        assert!(
+            names.iter().any(|n| n.starts_with(stem)),
+            "no figure {stem}*: {names:?}"
+        );
+    }
+}

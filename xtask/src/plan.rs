@@ -61,6 +61,8 @@ impl Speed {
 }
 
 fn duration(seconds: f64) -> String {
+    // An empty sum is -0.0, which would print as "-0 s".
+    let seconds = seconds + 0.0;
     if seconds < 120.0 {
         format!("{seconds:.0} s")
     } else if seconds < 7200.0 {

@@ -296,3 +296,57 @@ fn a_cnn_saved_as_pytorch_saves_it_is_probed_layer_by_layer() {
     assert_eq!(full, Evaluator::new(&task.test).accuracy(&net), "{csv}");
     assert!(full > 80.0, "{full}");
 }
+
+#[test]
+fn a_vit_saved_as_pytorch_saves_it_is_probed_with_its_layer_norms() {
+    use mlprobe_graph::{Evaluator, Task};
+    let task = Task::from_classes(mlprobe_tasks::Embedded::Mnist.load(), &[7, 9]).unwrap();
+    let config = mlprobe_core::TrainParams {
+        architecture: mlprobe_graph::ArchitectureKind::Vit,
+        vit: Some(mlprobe_core::VitParams {
+            dim: 16,
+            blocks: 1,
+            ff: 32,
+            ..mlprobe_core::VitParams::default()
+        }),
+        hidden: Vec::new(),
+        epochs: 4,
+        learning_rate: 0.003,
+        ..mlprobe_core::TrainParams::default()
+    }
+    .check()
+    .unwrap();
+    let net = mlprobe_core::train(&task, &config, 1).unwrap().into_model().weights;
+    // As `safetensors.torch.save_file(model.state_dict())` writes the README's module.
+    let bytes = |v: &[f32]| v.iter().flat_map(|x| x.to_le_bytes()).collect::<Vec<u8>>();
+    let mut tensors: Vec<(String, Vec<u8>, Vec<usize>)> = Vec::new();
+    for (name, l) in net.layer_names().iter().zip(&net.layers) {
+        if name == "pos_embed" {
+            tensors.push((name.clone(), bytes(&l.weights), vec![l.n_in, l.n_out]));
+            continue;
+        }
+        tensors.push((format!("{name}.weight"), bytes(&l.out_in()), vec![l.n_out, l.n_in]));
+        tensors.push((format!("{name}.bias"), bytes(&l.bias), vec![l.n_out]));
+    }
+    for (name, norm) in net.architecture.norm_names().iter().zip(&net.norms) {
+        tensors.push((format!("{name}.weight"), bytes(&norm.gain), vec![16]));
+        tensors.push((format!("{name}.bias"), bytes(&norm.bias), vec![16]));
+    }
+    let views = tensors
+        .iter()
+        .map(|(n, b, s)| (n.clone(), TensorView::new(Dtype::F32, s.clone(), b).unwrap()));
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("vit.safetensors");
+    std::fs::write(&path, serialize(views, None).unwrap()).unwrap();
+
+    let out = dir.path().join("out");
+    let (code, stderr) = probe_binarization(&path, &["--architecture", "vit", "--heads", "3"], &out);
+    assert_eq!(code, 1);
+    assert!(stderr.contains("heads = 3") && !out.exists(), "{stderr}");
+    let (code, stderr) = probe_binarization(&path, &["--architecture", "vit"], &out);
+    assert_eq!(code, 0, "{stderr}");
+    let csv = std::fs::read_to_string(out.join("binarization/results.csv")).unwrap();
+    let full: f64 = csv.lines().nth(1).unwrap().rsplit(',').next().unwrap().parse().unwrap();
+    assert_eq!(full, Evaluator::new(&task.test).accuracy(&net), "{csv}");
+    assert!(full > 65.0, "a ViT learns in four epochs: {full}");
+}

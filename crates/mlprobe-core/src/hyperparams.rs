@@ -285,6 +285,15 @@ impl TrainConfig {
         shapes.iter().map(|&(i, o)| (i as u64 + 1) * o as u64).sum::<u64>() + norms
     }
 
+    /// Multiply-adds of one example's forward pass through the network for
+    /// `inputs` features and `outputs` classes: its weights for an MLP, many
+    /// more for a CNN (a kernel at every position) or a ViT (every token).
+    pub fn multiply_adds(&self, inputs: usize, outputs: usize) -> u64 {
+        let architecture = self.architecture(inputs).unwrap_or_default();
+        let shapes = self.layer_shapes(&architecture, inputs, outputs);
+        architecture.layer_multiply_adds(&shapes).iter().sum::<f64>() as u64
+    }
+
     /// Checks that the network for `inputs` features and `outputs` classes
     /// fits the data and is small enough to train ([`MAX_WEIGHTS`]).
     pub fn check_size(&self, inputs: usize, outputs: usize) -> Result<(), TrainError> {

@@ -106,7 +106,7 @@ impl StackedVit {
     /// LayerNorm `i` over the last dimension.
     fn norm(&self, x: Tensor<3>, i: usize) -> Tensor<3> {
         let centred = x.clone() - x.mean_dim(2);
-        let var = centred.clone().powi_scalar(2).mean_dim(2);
+        let var = (centred.clone() * centred.clone()).mean_dim(2);
         let normed = centred / var.add_scalar(LAYER_NORM_EPSILON).sqrt();
         normed * self.gains[i].val() + self.shifts[i].val()
     }

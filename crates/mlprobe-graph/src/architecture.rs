@@ -15,10 +15,9 @@
 //!   dense bipartite matrices (the positional embeddings: tokens x
 //!   features), and whose LayerNorms ([`crate::Norm`]) probes leave alone.
 
-use std::fmt;
-
 use serde::{Deserialize, Serialize};
 
+pub use crate::shape_error::ShapeError;
 use crate::vit_shape::{self, VitShape};
 
 /// The max-pooling window and stride after every convolution (LeNet's 2x2).
@@ -81,28 +80,6 @@ impl<'de> Deserialize<'de> for ArchitectureKind {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let name = String::deserialize(d)?;
         name.parse().map_err(serde::de::Error::custom)
-    }
-}
-
-/// A network's wiring that does not fit its data or its layers.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{key} = {value}: {reason}")]
-pub struct ShapeError {
-    /// The key or layer at fault.
-    pub key: String,
-    /// Its value.
-    pub value: String,
-    /// Why it does not fit.
-    pub reason: String,
-}
-
-impl ShapeError {
-    pub(crate) fn new(key: impl Into<String>, value: impl fmt::Display, reason: impl Into<String>) -> Self {
-        Self {
-            key: key.into(),
-            value: value.to_string(),
-            reason: reason.into(),
-        }
     }
 }
 
@@ -217,6 +194,20 @@ impl ConvShape {
         self.sides()[b]
     }
 
+    /// Multiply-adds of each layer for one image: output positions times
+    /// the layer's matrix (one position for the dense layer).
+    pub fn layer_multiply_adds(&self, classes: usize) -> Vec<f64> {
+        (self.layer_shapes(classes).iter().enumerate())
+            .map(|(l, &(n_in, n_out))| {
+                let positions = match l < self.channels.len() {
+                    true => (self.side_at(l) - self.kernel + 1).pow(2),
+                    false => 1,
+                };
+                (positions * n_in * n_out) as f64
+            })
+            .collect()
+    }
+
     /// `(n_in, n_out)` of every layer for `classes` outputs: the kernels in
     /// their bipartite view, then the dense layer.
     pub fn layer_shapes(&self, classes: usize) -> Vec<(usize, usize)> {
@@ -305,6 +296,17 @@ impl Architecture {
             ));
         }
         Ok(())
+    }
+
+    /// Multiply-adds of the forward pass of one example, layer by layer
+    /// (an MLP's: its weights), for `classes` outputs; `shapes` are its layers'.
+    pub fn layer_multiply_adds(&self, shapes: &[(usize, usize)]) -> Vec<f64> {
+        let classes = shapes.last().map_or(0, |s| s.1);
+        match self {
+            Architecture::Mlp => shapes.iter().map(|&(i, o)| (i * o) as f64).collect(),
+            Architecture::Cnn(s) => s.layer_multiply_adds(classes),
+            Architecture::Vit(s) => s.layer_multiply_adds(classes),
+        }
     }
 
     /// The side of a square image of `pixels` pixels.

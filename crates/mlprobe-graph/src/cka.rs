@@ -78,6 +78,30 @@ fn cross_norm2(a: &[f64], p: usize, b: &[f64], q: usize, n: usize) -> f64 {
     cross.iter().map(|c| c * c).sum()
 }
 
+/// Partial sums of [`dot`]: enough independent lanes for the widest vectors.
+const LANES: usize = 8;
+
+/// `sum a_i b_i` in a fixed order: [`LANES`] interleaved partial sums, added
+/// pairwise, then the remainder (the same bits on every run; vectorizes).
+fn dot(a: &[f64], b: &[f64]) -> f64 {
+    let mut acc = [0.0f64; LANES];
+    let (ca, cb) = (a.chunks_exact(LANES), b.chunks_exact(LANES));
+    let (ra, rb) = (ca.remainder(), cb.remainder());
+    for (x, y) in ca.zip(cb) {
+        for k in 0..LANES {
+            acc[k] += x[k] * y[k];
+        }
+    }
+    let mut width = LANES;
+    while width > 1 {
+        width /= 2;
+        for k in 0..width {
+            acc[k] += acc[k + width];
+        }
+    }
+    ra.iter().zip(rb).fold(acc[0], |s, (x, y)| s + x * y)
+}
+
 /// The upper triangle (row by row, diagonal included) of `A A^T` for
 /// row-major centred `A` (`n x p`): the centred Gram matrix.
 fn gram_upper(a: &[f64], p: usize, n: usize) -> Vec<f64> {
@@ -85,7 +109,7 @@ fn gram_upper(a: &[f64], p: usize, n: usize) -> Vec<f64> {
     for i in 0..n {
         let ai = &a[i * p..(i + 1) * p];
         for j in i..n {
-            out.push(ai.iter().zip(&a[j * p..(j + 1) * p]).map(|(u, v)| u * v).sum());
+            out.push(dot(ai, &a[j * p..(j + 1) * p]));
         }
     }
     out
@@ -102,21 +126,6 @@ fn symmetric_dot(k: &[f64], l: &[f64], n: usize) -> f64 {
         at += n - i;
     }
     sum
-}
-
-/// Linear CKA in sample space, `<Kc, Lc> / (||Kc|| ||Lc||)` with the
-/// centred Gram matrices `Kc = Xc Xc^T`, `Lc = Yc Yc^T`: the cheaper form
-/// for layers wider than the number of examples.
-fn by_samples(xc: &[f64], p: usize, yc: &[f64], q: usize, n: usize) -> Result<f64, CkaError> {
-    let (k, l) = (gram_upper(xc, p, n), gram_upper(yc, q, n));
-    let (kk, ll) = (symmetric_dot(&k, &k, n).sqrt(), symmetric_dot(&l, &l, n).sqrt());
-    if kk == 0.0 {
-        return Err(CkaError::Constant { which: "x" });
-    }
-    if ll == 0.0 {
-        return Err(CkaError::Constant { which: "y" });
-    }
-    Ok(symmetric_dot(&k, &l, n) / (kk * ll))
 }
 
 fn check(which: &'static str, m: &[f32], n: usize, columns: usize) -> Result<(), CkaError> {
@@ -147,25 +156,79 @@ fn check(which: &'static str, m: &[f32], n: usize, columns: usize) -> Result<(),
 /// # Ok::<(), mlprobe_graph::cka::CkaError>(())
 /// ```
 pub fn linear_cka(x: &[f32], p: usize, y: &[f32], q: usize, n: usize) -> Result<f64, CkaError> {
-    if n < 2 || p == 0 || q == 0 {
+    if q == 0 {
         return Err(CkaError::TooSmall { n, p, q });
     }
-    check("x", x, n, p)?;
-    check("y", y, n, q)?;
-    let (xc, yc) = (centred(x, n, p), centred(y, n, q));
-    // Feature space costs n (p^2 + q^2 + pq), sample space n^2 (p + q).
-    if n * (p + q) < p * p + q * q + p * q {
-        return by_samples(&xc, p, &yc, q, n);
+    CkaReference::new(x, p, n)?.cka(y, q)
+}
+
+/// One side of many CKAs: a reference's activations (a trained network's),
+/// centred once, with what each form of the CKA needs of them computed at
+/// its first use, so that comparing many networks to it costs one side each.
+#[derive(Debug)]
+pub struct CkaReference {
+    xc: Vec<f64>,
+    p: usize,
+    n: usize,
+    /// The upper triangle of `Xc Xc^T` and its Frobenius norm.
+    gram: std::sync::OnceLock<(Vec<f64>, f64)>,
+    /// `||Xc^T Xc||_F`.
+    features: std::sync::OnceLock<f64>,
+}
+
+impl CkaReference {
+    /// The reference activations `x` (row-major `n x p`).
+    pub fn new(x: &[f32], p: usize, n: usize) -> Result<Self, CkaError> {
+        if n < 2 || p == 0 {
+            return Err(CkaError::TooSmall { n, p, q: 1 });
+        }
+        check("x", x, n, p)?;
+        Ok(Self {
+            xc: centred(x, n, p),
+            p,
+            n,
+            gram: std::sync::OnceLock::new(),
+            features: std::sync::OnceLock::new(),
+        })
     }
-    let xx = cross_norm2(&xc, p, &xc, p, n).sqrt();
-    let yy = cross_norm2(&yc, q, &yc, q, n).sqrt();
-    if xx == 0.0 {
-        return Err(CkaError::Constant { which: "x" });
+
+    /// Linear CKA between the reference and `y` (row-major `n x q`) in
+    /// whichever form is cheaper.
+    pub fn cka(&self, y: &[f32], q: usize) -> Result<f64, CkaError> {
+        let (p, n) = (self.p, self.n);
+        if q == 0 {
+            return Err(CkaError::TooSmall { n, p, q });
+        }
+        check("y", y, n, q)?;
+        let yc = centred(y, n, q);
+        let constant = |norm: f64, which| {
+            if norm == 0.0 {
+                Err(CkaError::Constant { which })
+            } else {
+                Ok(norm)
+            }
+        };
+        // Feature space costs n (p^2 + q^2 + pq), sample space n^2 (p + q).
+        if n * (p + q) < p * p + q * q + p * q {
+            let (k, kk) = self.gram.get_or_init(|| {
+                let k = gram_upper(&self.xc, p, n);
+                let kk = symmetric_dot(&k, &k, n).sqrt();
+                (k, kk)
+            });
+            let kk = constant(*kk, "x")?;
+            let l = gram_upper(&yc, q, n);
+            let ll = constant(symmetric_dot(&l, &l, n).sqrt(), "y")?;
+            return Ok(symmetric_dot(k, &l, n) / (kk * ll));
+        }
+        let xx = constant(
+            *self
+                .features
+                .get_or_init(|| cross_norm2(&self.xc, p, &self.xc, p, n).sqrt()),
+            "x",
+        )?;
+        let yy = constant(cross_norm2(&yc, q, &yc, q, n).sqrt(), "y")?;
+        Ok(cross_norm2(&yc, q, &self.xc, p, n) / (xx * yy))
     }
-    if yy == 0.0 {
-        return Err(CkaError::Constant { which: "y" });
-    }
-    Ok(cross_norm2(&yc, q, &xc, p, n) / (xx * yy))
 }
 
 #[cfg(test)]
@@ -275,5 +338,23 @@ mod tests {
                 .to_string()
                 .contains("no variance")
         );
+    }
+
+    #[test]
+    fn one_reference_serves_many_comparisons_with_the_same_bits() {
+        let (n, p) = (30, 50);
+        let x = random(n, p, 1);
+        let reference = CkaReference::new(&x, p, n).unwrap();
+        for (seed, q) in [(2, 50), (3, 4), (4, 70)] {
+            let y = random(n, q, seed);
+            assert_eq!(
+                reference.cka(&y, q).unwrap().to_bits(),
+                linear_cka(&x, p, &y, q, n).unwrap().to_bits()
+            );
+        }
+        assert!(matches!(
+            reference.cka(&[1.0; 30], 1),
+            Err(CkaError::Constant { which: "y" })
+        ));
     }
 }

@@ -47,6 +47,7 @@ pub mod params;
 pub mod perturb;
 pub mod probe_kind;
 pub mod select;
+mod shape_error;
 pub mod simd;
 pub mod store;
 mod vit;

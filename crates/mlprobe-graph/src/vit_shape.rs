@@ -13,7 +13,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::architecture::ShapeError;
+use crate::shape_error::ShapeError;
 
 /// Most transformer blocks a network may have.
 pub const MAX_BLOCKS: usize = 8;
@@ -116,6 +116,22 @@ impl VitShape {
             .chain((0..self.blocks).flat_map(|_| block))
             .chain(std::iter::once((d, classes)))
             .collect()
+    }
+
+    /// Multiply-adds for one image, the patch embedding first: every
+    /// projection for every token (the positional embeddings, added, count
+    /// none), the classifier once, then attention's scores and weighted
+    /// values, one entry per block.
+    pub fn layer_multiply_adds(&self, classes: usize) -> Vec<f64> {
+        let t = self.tokens() as f64;
+        let shapes = self.layer_shapes(classes);
+        let head = shapes.len() - 1;
+        let mut macs: Vec<f64> = (shapes.iter().enumerate())
+            .filter(|&(l, _)| l != POS_EMBED)
+            .map(|(l, &(n_in, n_out))| if l == head { 1.0 } else { t } * (n_in * n_out) as f64)
+            .collect();
+        macs.extend((0..self.blocks).map(|_| 2.0 * t * t * self.dim as f64));
+        macs
     }
 
     /// The LayerNorms, in order: each block's two, then the final one.

@@ -20,6 +20,10 @@ use crate::panels::{BoxPanel, LinePanel};
 const SIZE: (u32, u32) = (900, 560);
 const EASY: RGBColor = RGBColor(31, 119, 180);
 const HARD: RGBColor = RGBColor(214, 39, 40);
+/// How many series other than easy and hard get colours of their own (the
+/// next ones repeat them).
+pub(crate) const OTHER_COLOURS: usize = OTHERS.len();
+
 const OTHERS: [RGBColor; 4] = [
     RGBColor(44, 160, 44),
     RGBColor(148, 103, 189),

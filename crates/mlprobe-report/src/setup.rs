@@ -2,6 +2,7 @@
 //! the experiments configured them, and one line per experiment.
 
 use mlprobe_core::TrainParams;
+use mlprobe_graph::ArchitectureKind;
 use mlprobe_runner::{ExperimentRun, TaskSpec};
 
 use crate::claims::Input;
@@ -102,9 +103,19 @@ pub(crate) fn write(inputs: &[Input<'_>], ctx: &Context, md: &mut Markdown) {
             let tasks = || inputs.iter().flat_map(|(e, _)| e.tasks.iter());
             md.item("Data: unless a task names a `data_dir`, the embedded 10,000-image subsets of MNIST and Fashion-MNIST (7,996 training and 2,004 test images, 80/20 per class), so a class pair has about 1,650 training and 400 test images.");
             md.item(&format!(
-                "Model and training, as the experiments configure them: MLP {} with {} hidden activations, PyTorch-style initialisation, Adam (learning rate {}, cosine annealing per epoch), batch {}, NLL on log-softmax; trained biases and the training activation kept in every probe unless an experiment's `[evaluation]` says otherwise. A run whose full-precision test accuracy is below its experiment's threshold ({} %) counts as failed and is left out of every statistic.",
+                "Model and training, as the experiments configure them: {} {} with {} hidden activations{}, PyTorch-style initialisation, Adam (learning rate {}, cosine annealing per epoch), batch {}, NLL on log-softmax; trained biases and the training activation kept in every probe unless an experiment's `[evaluation]` says otherwise. A run whose full-precision test accuracy is below its experiment's threshold ({} %) counts as failed and is left out of every statistic.",
+                if tasks().all(|t| t.training.params().architecture == ArchitectureKind::Mlp) {
+                    "MLP"
+                } else {
+                    "networks"
+                },
                 networks(inputs),
                 values(tasks(), |p| p.activation.to_string()),
+                if tasks().any(|t| t.training.params().architecture == ArchitectureKind::Vit) {
+                    " (GELU in a ViT's feed-forward layers)"
+                } else {
+                    ""
+                },
                 values(tasks(), |p| p.learning_rate.to_string()),
                 values(tasks(), |p| p.batch_size.to_string()),
                 values(tasks(), |p| p.failed_below.to_string()),

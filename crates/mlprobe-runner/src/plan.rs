@@ -2,6 +2,7 @@
 //! already done, and the models and evaluations the rest need, with the
 //! sizes that price them (`reproduce --plan`).
 
+use mlprobe_graph::ArchitectureKind;
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
@@ -27,7 +28,9 @@ pub struct PendingUnit {
     pub train_examples: usize,
     /// Test examples of its task (each evaluation runs them all).
     pub test_examples: usize,
-    /// Weights and biases of its network.
+    /// The work of one example through its network: its weights and biases
+    /// for an MLP; for a CNN or a ViT, the multiply-adds of its forward pass
+    /// (a kernel is applied at every position, a projection to every token).
     pub weights: u64,
 }
 
@@ -86,7 +89,10 @@ pub fn plan(
                 epochs: spec.training.epochs,
                 train_examples,
                 test_examples,
-                weights: spec.training.weights(inputs, spec.classes.len()),
+                weights: match spec.training.params().architecture {
+                    ArchitectureKind::Mlp => spec.training.weights(inputs, spec.classes.len()),
+                    _ => spec.training.multiply_adds(inputs, spec.classes.len()),
+                },
             });
         }
         plans.push(plan);

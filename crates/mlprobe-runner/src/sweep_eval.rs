@@ -2,7 +2,8 @@
 
 use std::collections::HashMap;
 
-use mlprobe_graph::{Evaluator, Measure, SweepEvaluator, WeightStack, linear_cka, probe_rng};
+use mlprobe_graph::cka::CkaReference;
+use mlprobe_graph::{Evaluator, Measure, SweepEvaluator, WeightStack, probe_rng};
 
 use crate::probes::SweepPoint;
 
@@ -91,7 +92,7 @@ pub struct LayerSimilarity<'e> {
     eval: &'e Evaluator<'e>,
     trained: &'e WeightStack,
     names: Vec<String>,
-    reference: HashMap<usize, Vec<f32>>,
+    reference: HashMap<usize, Option<CkaReference>>,
 }
 
 impl<'e> LayerSimilarity<'e> {
@@ -114,10 +115,15 @@ impl<'e> LayerSimilarity<'e> {
         let mut out = Vec::with_capacity(point.cka.len());
         for layer in &point.cka {
             let Some(l) = layer.resolve(&self.names) else { continue };
-            let reference = (self.reference.entry(l)).or_insert_with(|| self.eval.activations(self.trained, l));
+            let reference = (self.reference.entry(l)).or_insert_with(|| {
+                let x = self.eval.activations(self.trained, l);
+                CkaReference::new(&x, x.len() / n.max(1), n).ok()
+            });
             let seen = self.eval.activations(net, l);
-            let p = reference.len() / n.max(1);
-            let value = linear_cka(reference, p, &seen, seen.len() / n.max(1), n).unwrap_or(0.0);
+            let value = match reference {
+                Some(r) => r.cka(&seen, seen.len() / n.max(1)).unwrap_or(0.0),
+                None => 0.0,
+            };
             out.push(Measure {
                 name: format!("cka[{layer}]"),
                 value,

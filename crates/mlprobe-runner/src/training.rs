@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use std::path::PathBuf;
 
 use mlprobe_core::train_stack;
-use mlprobe_graph::WeightStack;
+use mlprobe_graph::{ArchitectureKind, WeightStack};
 use mlprobe_tasks::Task;
 use rayon::prelude::*;
 
@@ -19,8 +19,21 @@ use crate::store::Store;
 
 /// Models trained together, at most this many per stack: the fastest size
 /// per model-step in every run of `cargo xtask bench` (stacked training: 1,
-/// 4, 8, 16 and 32 tried).
+/// 4, 8, 16 and 32 tried; for a ViT too).
 pub(crate) const STACK: usize = 4;
+
+/// A CNN's stack: alone, its step is faster per model (`cargo xtask bench
+/// --only architectures`: 74 ms alone, 90 ms per model in a stack of 4),
+/// its products being large enough on their own.
+const CNN_STACK: usize = 1;
+
+/// The stack size of task `spec`'s models.
+fn stack_size(spec: &TaskSpec) -> usize {
+    match spec.training.params().architecture {
+        ArchitectureKind::Cnn => CNN_STACK,
+        _ => STACK,
+    }
+}
 
 /// The model of `unit`: the experiment's given model, or the one of its
 /// task and seed from the store, trained now if missing. Returns the
@@ -63,7 +76,7 @@ fn train_models(store: &Store, spec: &TaskSpec, task: &Task, seeds: &[u64]) -> R
         .collect()
 }
 
-/// Trains, in stacks of up to [`STACK`] seeds of one task, the models that
+/// Trains, in stacks of up to [`STACK`] seeds of one task ([`CNN_STACK`] for a CNN), the models that
 /// `units` need and the store lacks (units already stored need none), each
 /// once; returns the units for which a model was trained (one per model).
 /// Stacks run in parallel.
@@ -96,7 +109,7 @@ pub(crate) fn train_missing(
     }
     let stacks: Vec<(usize, &[u64])> = missing
         .iter()
-        .flat_map(|(t, seeds)| seeds.chunks(STACK).map(move |c| (*t, c)))
+        .flat_map(|(t, seeds)| seeds.chunks(stack_size(&exp.tasks[*t])).map(move |c| (*t, c)))
         .collect();
     if stacks.is_empty() {
         return Ok(HashSet::new());

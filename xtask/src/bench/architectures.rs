@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use burn::tensor::{Tensor, TensorData};
 use mlprobe_core::{Cnn, TrainConfig, TrainParams, Vit, train_stack};
-use mlprobe_graph::{Architecture, ArchitectureKind, ConvShape, Evaluator, VitShape, WeightStack};
+use mlprobe_graph::{Architecture, ArchitectureKind, Evaluator, WeightStack};
 use mlprobe_tasks::Task;
 
 use super::measure::{self, steps};
@@ -35,39 +35,6 @@ fn config(s: &Setup, kind: ArchitectureKind) -> anyhow::Result<TrainConfig> {
     .check()?)
 }
 
-/// Multiply-adds of each layer of a CNN for one image: output positions
-/// times the layer's matrix (one position for the dense layer).
-fn cnn_macs(shape: &ConvShape, classes: usize) -> Vec<f64> {
-    let shapes = shape.layer_shapes(classes);
-    (shapes.iter().enumerate())
-        .map(|(l, &(n_in, n_out))| {
-            let positions = if l < shape.channels.len() {
-                let o = shape.side_at(l) - shape.kernel + 1;
-                o * o
-            } else {
-                1
-            };
-            (positions * n_in * n_out) as f64
-        })
-        .collect()
-}
-
-/// Multiply-adds of a ViT for one image, the patch embedding first: every
-/// projection for every token, then attention's scores and weighted values
-/// (as one entry per block, after its projections), and the classifier.
-fn vit_macs(shape: &VitShape, classes: usize) -> Vec<f64> {
-    let t = shape.tokens() as f64;
-    let shapes = shape.layer_shapes(classes);
-    let head = shapes.len() - 1;
-    // The positional embeddings (matrix 1) are added, not multiplied.
-    let mut macs: Vec<f64> = (shapes.iter().enumerate())
-        .filter(|&(l, _)| l != 1)
-        .map(|(l, &(n_in, n_out))| if l == head { 1.0 } else { t } * (n_in * n_out) as f64)
-        .collect();
-    macs.extend((0..shape.blocks).map(|_| 2.0 * t * t * shape.dim as f64));
-    macs
-}
-
 /// Floating-point operations of the forward pass of one image, and of one
 /// Adam step per image (forward, weight gradients, and input gradients of
 /// every layer but the first), from each layer's multiply-adds.
@@ -93,11 +60,12 @@ fn one(s: &Setup, kind: ArchitectureKind, peak: f64) -> anyhow::Result<Vec<Targe
     let config = config(s, kind)?;
     let classes = s.task.n_classes;
     let architecture = config.architecture(s.task.input_dim())?;
-    let macs = match &architecture {
-        Architecture::Cnn(shape) => cnn_macs(shape, classes),
-        Architecture::Vit(shape) => vit_macs(shape, classes),
+    let shapes = match &architecture {
+        Architecture::Cnn(shape) => shape.layer_shapes(classes),
+        Architecture::Vit(shape) => shape.layer_shapes(classes),
         Architecture::Mlp => anyhow::bail!("no MLP here"),
     };
+    let macs = architecture.layer_multiply_adds(&shapes);
     let (forward, step) = flops(&macs);
     let batch = config.batch_size as f64;
     println!(

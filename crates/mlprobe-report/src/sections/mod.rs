@@ -3,6 +3,7 @@
 //! whether a run has what it shows, and writes itself with its figures; to
 //! add one, add a file and its struct to the list.
 
+mod architectures;
 mod budget;
 mod complexity_map;
 mod evaluation;
@@ -10,6 +11,7 @@ mod full_data;
 mod layers;
 mod runs;
 mod synthetic;
+mod transformer;
 mod uncovered;
 
 use std::path::Path;
@@ -45,7 +47,9 @@ pub(crate) static SECTIONS: &[&dyn Section] = &[
     &uncovered::Uncovered,
     &budget::Budget,
     &evaluation::ReferenceEvaluation,
+    &architectures::Architectures,
     &layers::Layers,
+    &transformer::Transformer,
     &full_data::FullData,
 ];
 

@@ -118,6 +118,10 @@ pub(super) fn arms(t: &TrainingSection, e: Option<&EvaluationSection>) -> Vec<Ar
         a.params.learning_rate = v
     });
     for arm in &mut arms {
+        // Hidden sizes are an MLP's: other arms share models whatever `hidden` says.
+        if arm.params.architecture != ArchitectureKind::Mlp {
+            arm.params.hidden.clear();
+        }
         let (epochs, learning_rate) = budget(t, arm.params.architecture);
         arm.params.epochs = epochs.unwrap_or(arm.params.epochs);
         arm.params.learning_rate = learning_rate.unwrap_or(arm.params.learning_rate);
