@@ -13,19 +13,11 @@ use burn::module::{Module, Param};
 use burn::tensor::activation::{gelu, log_softmax, softmax};
 use burn::tensor::{Device, Tensor, TensorData};
 use mlprobe_graph::VitShape;
+use mlprobe_graph::vit_shape::block::{FF1, FF2, K, O, Q, V};
 use mlprobe_graph::{Activation, Architecture, Layer, Norm, WeightStack};
 
 /// PyTorch's `nn.LayerNorm` default epsilon.
 const LAYER_NORM_EPSILON: f64 = 1e-5;
-
-/// A block's matrices by their place in its list
-/// ([`mlprobe_graph::vit_shape::BLOCK_MATRICES`]).
-const Q: usize = 0;
-const K: usize = 1;
-const V: usize = 2;
-const O: usize = 3;
-const FF1: usize = 4;
-const FF2: usize = 5;
 
 /// `M` ViTs of one shape (see the module documentation).
 #[derive(Module, Debug)]
@@ -239,14 +231,7 @@ mod tests {
     #[test]
     fn burn_and_the_weight_graph_agree_on_a_vit() {
         let task = Task::from_classes(Embedded::Mnist.load(), &[7, 9]).unwrap();
-        let shape = VitShape {
-            side: 28,
-            patch: 7,
-            dim: 32,
-            heads: 2,
-            blocks: 2,
-            ff: 64,
-        };
+        let shape = crate::VitParams::default().shape(28);
         let mut net = initial_network(&Architecture::Vit(shape), Activation::Relu, 2, &mut probe_rng(5));
         for (i, norm) in net.norms.iter_mut().enumerate() {
             norm.gain

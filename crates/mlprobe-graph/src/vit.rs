@@ -5,6 +5,7 @@
 //! same bits on every thread and in every batch.
 
 use crate::conv::matmul;
+use crate::vit_shape::block::{FF1, FF2, K, O, Q, V};
 use crate::vit_shape::{POS_EMBED, VitShape};
 use crate::weights::{Layer, Norm, WeightStack};
 
@@ -13,14 +14,6 @@ const BATCH: usize = 32;
 
 /// PyTorch's `nn.LayerNorm` default epsilon.
 pub const LAYER_NORM_EPSILON: f32 = 1e-5;
-
-/// Which matrix of a block (its index in [`crate::vit_shape::BLOCK_MATRICES`]).
-const Q: usize = 0;
-const K: usize = 1;
-const V: usize = 2;
-const O: usize = 3;
-const FF1: usize = 4;
-const FF2: usize = 5;
 
 /// `x W + b` for the rows of `x` (`layer.n_in` wide) into `out`.
 fn project(layer: &Layer, x: &[f32], out: &mut Vec<f32>) {

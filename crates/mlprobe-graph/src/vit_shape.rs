@@ -24,6 +24,22 @@ pub const MAX_WIDTH: usize = 1024;
 /// The matrices of one block, in their order within it.
 pub const BLOCK_MATRICES: [&str; 6] = ["attn.q", "attn.k", "attn.v", "attn.o", "ff1", "ff2"];
 
+/// Each block matrix's place in [`BLOCK_MATRICES`] (for [`VitShape::block_matrix`]).
+pub mod block {
+    /// The query projection.
+    pub const Q: usize = 0;
+    /// The key projection.
+    pub const K: usize = 1;
+    /// The value projection.
+    pub const V: usize = 2;
+    /// The output projection.
+    pub const O: usize = 3;
+    /// The feed-forward layer into the hidden width.
+    pub const FF1: usize = 4;
+    /// The feed-forward layer back to the embedding.
+    pub const FF2: usize = 5;
+}
+
 /// Matrices before the first block: the patch and positional embeddings.
 pub(crate) const EMBEDDINGS: usize = 2;
 
