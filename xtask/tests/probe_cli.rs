@@ -137,6 +137,34 @@ fn a_pytorch_model_comes_back_with_pytorchs_accuracies() {
 }
 
 #[test]
+fn a_pytorch_cnn_and_vit_come_back_with_pytorchs_accuracies() {
+    let fixtures = root().join("tests/fixtures/pytorch");
+    let text = std::fs::read_to_string(fixtures.join("expected_architectures.json")).unwrap();
+    let expected: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let one_image = 100.0 / expected["test_images"].as_f64().unwrap();
+    let models = expected["models"].as_object().unwrap();
+    assert_eq!(models.len(), 2);
+    for (name, e) in models {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("out");
+        let model = fixtures.join(e["model"].as_str().unwrap());
+        let architecture = e["architecture"].as_str().unwrap();
+        let (code, stderr) = probe_binarization(&model, &["--architecture", architecture], &out);
+        assert_eq!(code, 0, "{name}: {stderr}");
+        let csv = std::fs::read_to_string(out.join("binarization/results.csv")).unwrap();
+        for (probe, key) in [("none", "accuracy_full"), ("binarize", "accuracy_binarized")] {
+            let line = csv.lines().find(|l| l.split(',').nth(4) == Some(probe)).unwrap();
+            let ours: f64 = line.rsplit(',').next().unwrap().parse().unwrap();
+            let theirs = e[key].as_f64().unwrap();
+            assert!(
+                (ours - theirs).abs() <= one_image + 1e-9,
+                "{name} {probe}: {ours} vs PyTorch {theirs}"
+            );
+        }
+    }
+}
+
+#[test]
 fn bad_inputs_are_one_clear_error_and_write_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
