@@ -114,8 +114,7 @@ fn read_model(flags: &Probe, input: usize, outputs: Option<usize>) -> anyhow::Re
         )?)),
     };
     if let Some(architecture) = architecture {
-        let (net, imported) = read_modules(&bytes, path, &architecture, flags.activation)?;
-        return Ok((net, imported.notes));
+        return Ok(read_modules(&bytes, path, &architecture, flags.activation)?);
     }
     let layers = (!flags.layers.is_empty()).then_some(&flags.layers[..]);
     let imported = read_safetensors(&bytes, path, input, outputs, layers)?;

@@ -233,8 +233,7 @@ impl TrainConfig {
             (ArchitectureKind::Vit, _, Some(vit)) => Architecture::Vit(vit.shape(side()?)),
             _ => return Ok(Architecture::Mlp),
         };
-        let shapes = self.layer_shapes(&architecture, inputs, 2);
-        architecture.check_layers(&shapes).map_err(TrainError::Shape)?;
+        architecture.check().map_err(TrainError::Shape)?;
         Ok(architecture)
     }
 
@@ -252,7 +251,7 @@ impl TrainConfig {
     pub fn layer_names(&self) -> Vec<String> {
         let depth = match (&self.0.architecture, &self.0.conv, &self.0.vit) {
             (ArchitectureKind::Cnn, Some(conv), _) => conv.channels.len() + 1,
-            (ArchitectureKind::Vit, _, Some(vit)) => vit.shape(vit.patch).layer_shapes(2).len(),
+            (ArchitectureKind::Vit, _, Some(vit)) => vit.shape(vit.patch).matrices(),
             _ => self.0.hidden.len() + 1,
         };
         (0..depth).map(|l| self.0.architecture.layer_name(l, depth)).collect()

@@ -13,6 +13,7 @@ use burn::module::{Module, Param};
 use burn::tensor::activation::{gelu, log_softmax, softmax};
 use burn::tensor::{Device, Tensor, TensorData};
 use mlprobe_graph::VitShape;
+use mlprobe_graph::vit_shape::POS_EMBED;
 use mlprobe_graph::vit_shape::block::{FF1, FF2, K, O, Q, V};
 use mlprobe_graph::{Activation, Architecture, Layer, Norm, WeightStack};
 
@@ -36,6 +37,16 @@ pub(crate) struct StackedVit {
     patches: Vec<usize>,
 }
 
+/// Where matrix `l`'s bias is among [`StackedVit`]'s biases: every matrix
+/// but the positional embeddings has one.
+fn bias_slot(l: usize) -> Option<usize> {
+    match l {
+        POS_EMBED => None,
+        l if l < POS_EMBED => Some(l),
+        l => Some(l - 1),
+    }
+}
+
 /// `values` of `m` models, `len` each, as a parameter `[m, rows, len / rows]`.
 fn param(values: Vec<f32>, dims: [usize; 3], device: &Device) -> Param<Tensor<3>> {
     Param::from_data(TensorData::new(values, dims), device)
@@ -54,34 +65,33 @@ impl StackedVit {
         let Architecture::Vit(shape) = &nets[0].architecture else {
             panic!("a stack of ViTs needs ViTs");
         };
-        let m = nets.len();
-        let depth = nets[0].layers.len();
-        let (mut weights, mut biases) = (Vec::new(), Vec::new());
-        for l in 0..depth {
-            let (n_in, n_out) = (nets[0].layers[l].n_in, nets[0].layers[l].n_out);
-            let gather = |f: &dyn Fn(&Layer) -> &[f32]| nets.iter().flat_map(|n| f(&n.layers[l]).to_vec()).collect();
-            weights.push(param(gather(&|x| &x.weights), [m, n_in, n_out], device));
-            if !nets[0].layers[l].bias.is_empty() {
-                biases.push(param(gather(&|x| &x.bias), [m, 1, n_out], device));
-            }
-        }
-        let d = shape.dim;
-        let norms = |f: &dyn Fn(&Norm) -> &[f32]| -> Vec<Param<Tensor<3>>> {
-            (0..nets[0].norms.len())
-                .map(|i| {
-                    param(
-                        nets.iter().flat_map(|n| f(&n.norms[i]).to_vec()).collect(),
-                        [m, 1, d],
-                        device,
-                    )
-                })
+        let (m, d) = (nets.len(), shape.dim);
+        // One parameter from the same values of every network, side by side.
+        let stack = |values: &dyn Fn(&WeightStack) -> &[f32], dims: [usize; 3]| {
+            param(
+                nets.iter().flat_map(|n| values(n).iter().copied()).collect(),
+                dims,
+                device,
+            )
+        };
+        let first = &nets[0];
+        let weights = (first.layers.iter().enumerate())
+            .map(|(l, x)| stack(&|n| &n.layers[l].weights, [m, x.n_in, x.n_out]))
+            .collect();
+        let biases = (first.layers.iter().enumerate())
+            .filter(|(_, x)| !x.bias.is_empty())
+            .map(|(l, x)| stack(&|n| &n.layers[l].bias, [m, 1, x.n_out]))
+            .collect();
+        let norms = |part: fn(&Norm) -> &[f32]| -> Vec<Param<Tensor<3>>> {
+            (0..first.norms.len())
+                .map(|i| stack(&|n| part(&n.norms[i]), [m, 1, d]))
                 .collect()
         };
         Self {
             weights,
             biases,
-            gains: norms(&|n| &n.gain),
-            shifts: norms(&|n| &n.bias),
+            gains: norms(|n| &n.gain),
+            shifts: norms(|n| &n.bias),
             shape: shape.clone(),
             activation: nets[0].activation,
             patches: shape.patch_indices(),
@@ -90,8 +100,7 @@ impl StackedVit {
 
     /// `x W_l + b_l` on `[M, rows, n_in]`.
     fn project(&self, x: Tensor<3>, l: usize) -> Tensor<3> {
-        // Every matrix but the positional embeddings (index 1) has a bias.
-        let b = if l == 0 { 0 } else { l - 1 };
+        let b = bias_slot(l).expect("a projection has a bias");
         x.matmul(self.weights[l].val()) + self.biases[b].val()
     }
 
@@ -135,7 +144,7 @@ impl StackedVit {
         let p2 = s.patch * s.patch;
         let tokens = Tensor::<3>::from_data(TensorData::new(tokens, [m, n * t, p2]), &device);
         let embedded = self.project(tokens, 0).reshape([m, n, t, d]);
-        let pos = self.weights[1].val().unsqueeze_dim::<4>(1);
+        let pos = self.weights[POS_EMBED].val().unsqueeze_dim::<4>(1);
         let mut h = (embedded + pos).reshape([m, n * t, d]);
         for b in 0..s.blocks {
             h = h.clone() + self.attend(self.norm(h, 2 * b), b, n);
@@ -171,11 +180,7 @@ impl StackedVit {
             .map(|i| {
                 let layers = (weights.iter().enumerate())
                     .map(|(l, (n_in, n_out, w))| {
-                        let bias = match l {
-                            1 => Vec::new(),
-                            0 => biases[0].2[i].clone(),
-                            _ => biases[l - 1].2[i].clone(),
-                        };
+                        let bias = bias_slot(l).map_or_else(Vec::new, |b| biases[b].2[i].clone());
                         Layer::new(*n_in, *n_out, w[i].clone(), bias)
                     })
                     .collect();

@@ -273,20 +273,24 @@ impl Architecture {
         }
     }
 
+    /// Checks the shape's keys against each other and the image (an MLP has none).
+    pub fn check(&self) -> Result<(), ShapeError> {
+        match self {
+            Architecture::Mlp => Ok(()),
+            Architecture::Cnn(s) => s.check(),
+            Architecture::Vit(s) => s.check(),
+        }
+    }
+
     /// Checks that `shapes` (each layer's `(n_in, n_out)`) are this
     /// architecture's layers.
     pub fn check_layers(&self, shapes: &[(usize, usize)]) -> Result<(), ShapeError> {
+        self.check()?;
         let classes = shapes.last().map_or(0, |l| l.1);
         let expected = match self {
             Architecture::Mlp => return Ok(()),
-            Architecture::Cnn(s) => {
-                s.check()?;
-                s.layer_shapes(classes)
-            }
-            Architecture::Vit(s) => {
-                s.check()?;
-                s.layer_shapes(classes)
-            }
+            Architecture::Cnn(s) => s.layer_shapes(classes),
+            Architecture::Vit(s) => s.layer_shapes(classes),
         };
         if expected != shapes {
             return Err(ShapeError::new(

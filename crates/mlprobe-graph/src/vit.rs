@@ -93,9 +93,11 @@ fn attend(shape: &VitShape, qkv: [&[f32]; 3], out: &mut Vec<f32>) {
     }
 }
 
-/// Scratch buffers of one batch.
+/// Scratch buffers of one batch, and where every token's pixels are
+/// ([`VitShape::patch_indices`]), computed once per pass.
 #[derive(Default)]
 struct Buffers {
+    patches: Vec<usize>,
     h: Vec<f32>,
     a: Vec<f32>,
     q: Vec<f32>,
@@ -109,11 +111,10 @@ struct Buffers {
 /// matrix's outputs (see [`forward`]) appended to `out`.
 fn batch(shape: &VitShape, net: &WeightStack, x: &[f32], upto: usize, buf: &mut Buffers, out: &mut Vec<f32>) {
     let (t, d) = (shape.tokens(), shape.dim);
-    let idx = shape.patch_indices();
     let pixels = shape.side * shape.side;
     buf.a.clear();
     for image in x.chunks_exact(pixels) {
-        buf.a.extend(idx.iter().map(|&i| image[i]));
+        buf.a.extend(buf.patches.iter().map(|&i| image[i]));
     }
     project(&net.layers[0], &buf.a, &mut buf.h);
     if upto == 0 {
@@ -176,7 +177,10 @@ fn batch(shape: &VitShape, net: &WeightStack, x: &[f32], upto: usize, buf: &mut 
 pub(crate) fn forward(shape: &VitShape, net: &WeightStack, x: &[f32], n: usize, upto: usize) -> Vec<f32> {
     let pixels = shape.side * shape.side;
     let mut out = Vec::new();
-    let mut buffers = Buffers::default();
+    let mut buffers = Buffers {
+        patches: shape.patch_indices(),
+        ..Buffers::default()
+    };
     for images in x[..n * pixels].chunks(BATCH * pixels) {
         batch(shape, net, images, upto, &mut buffers, &mut out);
     }

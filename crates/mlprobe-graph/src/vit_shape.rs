@@ -44,7 +44,7 @@ pub mod block {
 pub(crate) const EMBEDDINGS: usize = 2;
 
 /// Index of the positional embeddings among the matrices.
-pub(crate) const POS_EMBED: usize = 1;
+pub const POS_EMBED: usize = 1;
 
 /// The shape of a [`crate::Architecture::Vit`] (see the module documentation).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -121,6 +121,11 @@ impl VitShape {
     /// Index among the matrices of block `b`'s `j`-th ([`BLOCK_MATRICES`]).
     pub fn block_matrix(&self, b: usize, j: usize) -> usize {
         EMBEDDINGS + BLOCK_MATRICES.len() * b + j
+    }
+
+    /// Number of probed matrices: the two embeddings, each block's, the head.
+    pub fn matrices(&self) -> usize {
+        EMBEDDINGS + BLOCK_MATRICES.len() * self.blocks + 1
     }
 
     /// `(n_in, n_out)` of every probed matrix for `classes` outputs.
@@ -212,6 +217,7 @@ mod tests {
         assert_eq!(s.tokens(), 16);
         let shapes = s.layer_shapes(2);
         assert_eq!(shapes.len(), 15);
+        assert_eq!(s.matrices(), 15);
         assert_eq!(&shapes[..3], &[(49, 32), (16, 32), (32, 32)]);
         assert_eq!(shapes[6..8], [(32, 64), (64, 32)]);
         let names: Vec<String> = (0..15).map(|l| matrix_name(l, 15)).collect();

@@ -167,8 +167,7 @@ pub fn decode_model(bytes: &[u8], path: &Path) -> Result<(WeightStack, serde_jso
             .map_err(|e| bad(e.to_string()))?;
         (net, imported.notes)
     } else {
-        let (net, imported) = read_modules(bytes, path, &architecture, activation)?;
-        (net, imported.notes)
+        read_modules(bytes, path, &architecture, activation)?
     };
     if checksum(&net) != *entry("checksum")? {
         return Err(bad("checksum mismatch: the weights are damaged".to_string()));

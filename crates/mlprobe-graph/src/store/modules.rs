@@ -12,7 +12,7 @@ use safetensors::SafeTensors;
 use crate::activation::Activation;
 use crate::architecture::{Architecture, ArchitectureKind, ConvShape, ShapeError};
 use crate::errors::StoreError;
-use crate::store::pytorch::{Imported, open, values};
+use crate::store::pytorch::{open, values};
 use crate::vit_shape::VitShape;
 use crate::weights::{Layer, Norm, WeightStack};
 
@@ -162,14 +162,15 @@ pub fn vit_shape_of(bytes: &[u8], path: &Path, side: usize, heads: usize) -> Res
 }
 
 /// Reads the network of `architecture` from safetensors `bytes`, each layer
-/// (and LayerNorm) by its module name; `path` is named in errors.
+/// (and LayerNorm) by its module name, with what was converted on the way
+/// (one note per tensor not stored as `f32`); `path` is named in errors.
 pub fn read_modules(
     bytes: &[u8],
     path: &Path,
     architecture: &Architecture,
     activation: Activation,
-) -> Result<(WeightStack, Imported), StoreError> {
-    let (tensors, metadata) = open(bytes, path)?;
+) -> Result<(WeightStack, Vec<String>), StoreError> {
+    let (tensors, _) = open(bytes, path)?;
     let depth = match architecture {
         Architecture::Mlp => {
             return Err(StoreError::Format {
@@ -178,7 +179,7 @@ pub fn read_modules(
             });
         }
         Architecture::Cnn(s) => s.channels.len() + 1,
-        Architecture::Vit(s) => s.layer_shapes(0).len(),
+        Architecture::Vit(s) => s.matrices(),
     };
     let mut reader = Reader {
         tensors,
@@ -218,13 +219,7 @@ pub fn read_modules(
     let net = WeightStack::with_architecture(architecture.clone(), activation, layers)
         .and_then(|net| net.with_norms(norms))
         .map_err(shape_error)?;
-    let imported = Imported {
-        layers: net.layers.clone(),
-        names,
-        notes: reader.notes,
-        metadata,
-    };
-    Ok((net, imported))
+    Ok((net, reader.notes))
 }
 
 /// Reads named tensors of one file, gathering the conversion notes.

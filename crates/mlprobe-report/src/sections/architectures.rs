@@ -5,7 +5,7 @@
 
 use mlprobe_runner::{Experiment, ExperimentRun, Quartiles, Row};
 
-use super::runs::{gaps, median, median_full, quartiles, row, trained};
+use super::runs::{gaps, median, median_full, quartiles, row, task_name, trained};
 use super::{Context, Rendered, Section};
 use crate::claims::{Input, RowKey};
 use crate::draw;
@@ -43,12 +43,6 @@ impl Section for Architectures {
 /// The architecture of task `t` (`mlp`, `cnn`, `vit`).
 fn architecture(exp: &Experiment, t: usize) -> &str {
     exp.tasks[t].arm_value("architecture").unwrap_or("mlp")
-}
-
-/// Task `t` as `dataset label classes`.
-fn task_name(exp: &Experiment, t: usize) -> String {
-    let s = &exp.tasks[t];
-    format!("{} {} {}", s.dataset, s.label, s.classes_label())
 }
 
 /// Each architecture's network, trained seeds, accuracy and gap per task.

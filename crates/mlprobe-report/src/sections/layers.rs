@@ -4,7 +4,7 @@
 use mlprobe_graph::Selection;
 use mlprobe_runner::{Experiment, ExperimentRun, Quartiles, Row, quantile};
 
-use super::runs::{gaps, median, median_full, quartiles, row};
+use super::runs::{gaps, median, median_full, quartiles, row, task_name};
 use super::{Context, Rendered, Section};
 use crate::claims::{Input, RowKey};
 use crate::markdown::{Markdown, Table, num};
@@ -46,9 +46,9 @@ impl Section for Layers {
         let cell =
             |t: usize, r: Option<usize>| r.map_or_else(|| "-".into(), |r| quartiles(Quartiles::of(&gaps(run, t, r))));
         let mut table = Table::new(["task", "network", "full %", "all layers", "first only", "last only"]);
-        for (t, spec) in exp.tasks.iter().enumerate() {
+        for t in 0..exp.tasks.len() {
             table.row([
-                format!("{} {} {}", spec.dataset, spec.label, spec.classes_label()),
+                task_name(exp, t),
                 network(exp, run, t),
                 num(median_full(run, t), 1),
                 cell(t, rows.all),
@@ -115,14 +115,11 @@ fn pruned(exp: &Experiment, run: &ExperimentRun, md: &mut Markdown) {
             .into_iter()
             .chain(prune.iter().map(|(_, r)| format!("{} {}", r.strategy, r.level))),
     );
-    for (t, spec) in exp.tasks.iter().enumerate() {
+    for t in 0..exp.tasks.len() {
         table.row(
-            [
-                format!("{} {} {}", spec.dataset, spec.label, spec.classes_label()),
-                network(exp, run, t),
-            ]
-            .into_iter()
-            .chain(prune.iter().map(|(r, _)| num(median(run, t, *r), 1))),
+            [task_name(exp, t), network(exp, run, t)]
+                .into_iter()
+                .chain(prune.iter().map(|(r, _)| num(median(run, t, *r), 1))),
         );
     }
     md.table(&table);

@@ -39,6 +39,12 @@ pub(super) fn median_full(run: &ExperimentRun, t: usize) -> Option<f64> {
     quantile(&full, 0.5)
 }
 
+/// Task `t` of `exp` in tables and captions: `dataset label classes`.
+pub(super) fn task_name(exp: &Experiment, t: usize) -> String {
+    let s = &exp.tasks[t];
+    format!("{} {} {}", s.dataset, s.label, s.classes_label())
+}
+
 /// A task without its arm: `(dataset, label, classes)`.
 pub(super) type BaseTask = (String, String, String);
 

@@ -6,7 +6,7 @@
 use mlprobe_graph::ArchitectureKind;
 use mlprobe_runner::{Experiment, ExperimentRun, Quartiles, Row, UnitResult, quantile};
 
-use super::runs::{median_full, trained};
+use super::runs::{median_full, task_name, trained};
 use super::{Context, Rendered, Section};
 use crate::claims::Input;
 use crate::draw;
@@ -192,12 +192,9 @@ impl View<'_> {
                 (Some(_), Some(_)) => "not the paper's pattern: late matrices lose as much or more",
                 _ => "not measured",
             };
-            let spec = &self.exp.tasks[t];
             md.item(&format!(
-                "{} {} {}: binarizing one matrix costs a median {} points early and {} points late ({pattern}); B above A for {b_wins} of {} matrices",
-                spec.dataset,
-                spec.label,
-                spec.classes_label(),
+                "{}: binarizing one matrix costs a median {} points early and {} points late ({pattern}); B above A for {b_wins} of {} matrices",
+                task_name(self.exp, t),
                 num(e, 1),
                 num(l, 1),
                 matrices.len()
@@ -335,8 +332,7 @@ impl View<'_> {
             })
             .filter(|s| !s.points.is_empty())
             .collect();
-        let spec = &self.exp.tasks[t];
-        let task = format!("{} {} {}", spec.dataset, spec.label, spec.classes_label());
+        let task = task_name(self.exp, t);
         let panel = LinePanel {
             experiment: self.exp.name.clone(),
             dataset: task.clone(),
