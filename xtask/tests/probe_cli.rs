@@ -193,6 +193,10 @@ fn bad_inputs_are_one_clear_error_and_write_nothing() {
     );
     safetensors_file(&d.join("small.safetensors"), &[("fc.weight", &[2, 10])], Dtype::F32);
     safetensors_file(&d.join("four.safetensors"), &[("fc.weight", &[2, 4])], Dtype::F32);
+    let mut nan = fixture_bytes.clone();
+    let at = nan.len() - 8;
+    nan[at..].copy_from_slice(&[0, 0, 0xc0, 0x7f, 0, 0, 0x80, 0x7f]);
+    std::fs::write(d.join("nan.safetensors"), nan).unwrap();
     npz_file(&d.join("labels.npz"), 4, &[0, 1, 5, 1], true);
     npz_file(&d.join("nox.npz"), 4, &[0, 1], false);
 
@@ -230,6 +234,10 @@ fn bad_inputs_are_one_clear_error_and_write_nothing() {
             "no array `x_test` (it has: y_test)",
         ),
         (mnist("missing.safetensors"), "cannot read"),
+        (
+            mnist("nan.safetensors"),
+            "1 tensors hold NaN or infinite values: 4.weight (1 NaN, 1 infinite); probes need finite weights",
+        ),
     ];
     for (i, (mut args, message)) in cases.into_iter().enumerate() {
         args.extend(["--activation".into(), "relu".into(), "--classes".into(), "7,9".into()]);
@@ -377,4 +385,39 @@ fn a_vit_saved_as_pytorch_saves_it_is_probed_with_its_layer_norms() {
     let full: f64 = csv.lines().nth(1).unwrap().rsplit(',').next().unwrap().parse().unwrap();
     assert_eq!(full, Evaluator::new(&task.test).accuracy(&net), "{csv}");
     assert!(full > 65.0, "a ViT learns in four epochs: {full}");
+}
+
+#[test]
+fn the_python_harness_fixtures_are_what_probe_writes() {
+    // The Python tests compare mlprobe.sweep's results.csv with these bytes.
+    let dir = tempfile::tempdir().unwrap();
+    let model = fixture();
+    let mut args = vec![
+        "--model",
+        model.to_str().unwrap(),
+        "--activation",
+        "relu",
+        "--dataset",
+        "mnist",
+    ];
+    args.extend([
+        "--classes",
+        "7,9",
+        "--experiment",
+        "pruning",
+        "--experiment",
+        "noise",
+        "--quick",
+    ]);
+    let (code, stderr) = probe(&args, dir.path());
+    assert_eq!(code, 0, "{stderr}");
+    for exp in ["pruning", "noise"] {
+        let written = std::fs::read(dir.path().join(exp).join("results.csv")).unwrap();
+        let fixture = root().join(format!("crates/mlprobe-py/tests/fixtures/xtask-probe-{exp}-quick.csv"));
+        assert!(
+            written == std::fs::read(&fixture).unwrap(),
+            "{} is stale",
+            fixture.display()
+        );
+    }
 }

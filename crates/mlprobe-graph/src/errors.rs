@@ -61,6 +61,14 @@ pub enum StoreError {
         /// The data's input dimension.
         expected: usize,
     },
+    /// Tensors hold NaN or infinite values.
+    #[error("{path}: {tensors}; probes need finite weights")]
+    NonFinite {
+        /// The file.
+        path: PathBuf,
+        /// Each tensor with its counts, e.g. `fc1.weight (2 NaN, 1 infinite)`.
+        tensors: String,
+    },
 }
 
 /// Why an edge list could not be read.

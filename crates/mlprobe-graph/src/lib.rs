@@ -18,6 +18,8 @@
 //!   from one definition;
 //! - [`linear_cka`]: how alike two layers' activations are (linear CKA),
 //!   with [`Evaluator::activations`] giving any layer's;
+//! - [`TensorKind`]: arrays as PyTorch stores them (linear, conv, embedding,
+//!   vector) seen as the layers probes act on;
 //! - [`store`]: model files (safetensors), MLPs saved by PyTorch, and the
 //!   reference implementation's edge lists;
 //! - the data types of `mlprobe-tasks` ([`Task`], [`Embedded`], [`Examples`]),
@@ -50,6 +52,7 @@ pub mod select;
 mod shape_error;
 pub mod simd;
 pub mod store;
+pub mod tensor;
 mod vit;
 pub mod vit_shape;
 pub mod weights;
@@ -69,6 +72,7 @@ pub use probe_kind::{BuildError, ProbeKind, Registry, RegistryError};
 pub use select::{Selection, choose, count_of};
 pub use simd::SimdLevel;
 pub use store::{load_model, save_model};
+pub use tensor::{TensorError, TensorKind};
 pub use vit_shape::VitShape;
 pub use weights::{Layer, Norm, WeightStack};
 

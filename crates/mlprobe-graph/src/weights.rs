@@ -154,6 +154,23 @@ impl WeightStack {
         }
     }
 
+    /// Matrices probed together that mlprobe does not wire into a network
+    /// (a model that its own code evaluates, such as a Hugging Face
+    /// transformer): their sizes need not chain, and they are not for an
+    /// [`crate::Evaluator`].
+    ///
+    /// # Panics
+    /// If there is no layer.
+    pub fn unwired(layers: Vec<Layer>) -> Self {
+        assert!(!layers.is_empty(), "a network needs at least one layer");
+        Self {
+            activation: Activation::Relu,
+            layers,
+            architecture: Architecture::Mlp,
+            norms: Vec::new(),
+        }
+    }
+
     /// Layers wired by `architecture`, with identity LayerNorms where it has
     /// any (see [`WeightStack::with_norms`]); the error says how they do not fit it.
     pub fn with_architecture(

@@ -6,12 +6,15 @@
 //! log axis; box plots for single-level probes such as the null models) and
 //! writes `REPORT.md`: the set-up, the paper's claims checked against the
 //! numbers, the sections of the experiments that have them, and every figure.
+//! [`write_tensor_report`] does the same for a sweep of named tensors scored
+//! by the caller's code.
 //!
 //! Modules, each using only those above it:
 //! 1. `errors`, `markdown` (the builder and the one number format),
 //!    `figure`, `panels`, `draw`: leaves;
 //! 2. [`claims`]: one file per claim, listed once in [`claims::ALL`];
-//! 3. `setup` and `sections` (one file per section, listed once);
+//! 3. `setup` and `sections` (one file per section, listed once), `tensors`
+//!    (the report of a tensor sweep);
 //! 4. this front door.
 
 pub mod claims;
@@ -22,6 +25,7 @@ mod markdown;
 mod panels;
 mod sections;
 mod setup;
+mod tensors;
 
 use std::path::{Path, PathBuf};
 
@@ -32,6 +36,7 @@ pub use errors::ReportError;
 pub use figure::Figure;
 pub use markdown::{Markdown, Table};
 pub use setup::{BURN_VERSION, Context};
+pub use tensors::write_tensor_report;
 
 /// Draws every panel and resonance figure of the runs into `out/figures/`.
 pub fn draw_figures(out: &Path, inputs: &[Input<'_>]) -> Result<Vec<Figure>, ReportError> {

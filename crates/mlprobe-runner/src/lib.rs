@@ -15,19 +15,23 @@
 //!   [`UnitResult`]s, [`Summary`], [`Medians`], and the analyses
 //!   ([`Resonance`], [`ComplexityMap`]);
 //! - **evaluate** sweep points on one network yourself with
-//!   [`evaluate_points`].
+//!   [`evaluate_points`];
+//! - **sweep a model your own code evaluates**: named arrays perturbed by
+//!   a file's `[[probes]]` and scored by your function ([`run_tensor_sweep`]).
 //!
 //! Inside, the modules form layers, each using only those above it:
 //! 1. `seed`, `stats`, `errors`, `evaluation`, `progress`: leaves;
 //! 2. `builtin` (the five probe kinds), `probes` (`[[probes]]` expanded
 //!    into sweep points), then `config` (experiment files checked table by
 //!    table);
-//! 3. `store` (the run folder), `data` (task loading), `sweep_eval` (sweep
+//! 3. `store` (the run folder), `data` (task loading), `given` (a model
+//!    trained elsewhere and its data), `sweep_eval` (sweep
 //!    points on one network), `output` (rows and files), `shard`;
 //! 4. `training` (models trained in stacks or loaded), then `units` (one
 //!    task and seed);
 //! 5. `complexity`, `resonance`: analyses over the units;
-//! 6. `run` (compute the units in parallel, write), `plan`, `table` (text).
+//! 6. `run` (compute the units in parallel, write), `plan`, `table` (text),
+//!    `tensor_sweep` (named arrays scored by the caller).
 
 mod builtin;
 mod complexity;
@@ -35,6 +39,7 @@ mod config;
 mod data;
 mod errors;
 mod evaluation;
+mod given;
 mod output;
 mod plan;
 mod probes;
@@ -47,6 +52,7 @@ mod stats;
 mod store;
 mod sweep_eval;
 mod table;
+mod tensor_sweep;
 mod training;
 mod units;
 
@@ -56,6 +62,7 @@ pub use config::{DataSource, Experiment, GivenModel, GivenTask, MapSection, Task
 pub use data::load_tasks;
 pub use errors::{ConfigError, InvalidKey, RunError, error_chain};
 pub use evaluation::{Biases, EvalActivation, Evaluation};
+pub use given::{GivenData, GivenError, ModelReading, label_of};
 pub use output::{CSV_HEADER, Medians, PointLabel, Row, Summary, TaskSummary, UnitResult};
 pub use plan::{ExperimentPlan, PendingUnit, plan};
 pub use probes::{Grid, ProbeSpec, Scale, StageSpec, SweepPoint};
@@ -66,5 +73,10 @@ pub use stats::{Quartiles, quantile, spearman};
 pub use store::Store;
 pub use sweep_eval::{
     LayerSimilarity, PointResult, evaluate_points, evaluate_points_measured, from_scratch, incremental,
+    try_evaluate_points,
 };
 pub use table::{medians_table, summary_table};
+pub use tensor_sweep::{
+    Labels, NamedTensor, Scores, Targets, TensorRun, TensorSweep, TensorSweepError, probe_points, probe_points_of_text,
+    run_tensor_sweep,
+};

@@ -1,6 +1,7 @@
 //! Evaluating a network on every point of a sweep, draw by draw.
 
 use std::collections::HashMap;
+use std::convert::Infallible;
 
 use mlprobe_graph::cka::CkaReference;
 use mlprobe_graph::{Evaluator, Measure, SweepEvaluator, WeightStack, probe_rng};
@@ -54,10 +55,39 @@ pub fn evaluate_points_measured(
     mut accuracy_of: impl FnMut(&SweepPoint, usize, &WeightStack) -> f64,
     mut measure: impl FnMut(&SweepPoint, &WeightStack) -> Vec<Measure>,
 ) -> Vec<PointResult> {
-    let mut drawn: Vec<(WeightStack, Vec<Measure>)> = Vec::new();
     let mut results = Vec::with_capacity(points.len());
-    for (i, p) in points.iter().enumerate() {
-        if i == 0 || !p.shares_draws_with(&points[i - 1]) {
+    let scored = try_evaluate_points(
+        net,
+        points,
+        (seed, 0),
+        |p, d, seen| Ok::<_, Infallible>((accuracy_of(p, d, seen), measure(p, seen))),
+        |_, r| {
+            results.push(r);
+            Ok(())
+        },
+    );
+    match scored {
+        Ok(()) => results,
+        Err(never) => match never {},
+    }
+}
+
+/// The core of [`evaluate_points_measured`], for scorers that may fail and
+/// sweeps that resume: evaluates the points from index `from` on (`(seed,
+/// from)`), scoring each network with `score(point, draw, network)` (its
+/// accuracy and measurements) and handing each point's result to
+/// `done(index, result)` as soon as its draws are scored. Stops at the
+/// first error. A point's result does not depend on where the sweep began.
+pub fn try_evaluate_points<E>(
+    net: &WeightStack,
+    points: &[SweepPoint],
+    (seed, from): (u64, usize),
+    mut score: impl FnMut(&SweepPoint, usize, &WeightStack) -> Result<(f64, Vec<Measure>), E>,
+    mut done: impl FnMut(usize, PointResult) -> Result<(), E>,
+) -> Result<(), E> {
+    let mut drawn: Vec<(WeightStack, Vec<Measure>)> = Vec::new();
+    for (i, p) in points.iter().enumerate().skip(from) {
+        if i == from || !p.shares_draws_with(&points[i - 1]) {
             drawn = (0..p.draws)
                 .map(|d| p.base.apply_measured(net, &mut probe_rng(p.draw_seed(seed, d))))
                 .collect();
@@ -67,8 +97,9 @@ pub fn evaluate_points_measured(
         for (d, (base, m)) in drawn.iter().enumerate() {
             let binarized = p.binarize_after.then(|| p.binarized(base, &mut probe_rng(0)));
             let seen = binarized.as_ref().unwrap_or(base);
-            accuracy += accuracy_of(p, d, seen);
-            for m in m.iter().cloned().chain(measure(p, seen)) {
+            let (a, extra) = score(p, d, seen)?;
+            accuracy += a;
+            for m in m.iter().cloned().chain(extra) {
                 match measures.iter_mut().find(|x| x.name == m.name) {
                     Some(x) => x.value += m.value,
                     None => measures.push(m),
@@ -77,12 +108,15 @@ pub fn evaluate_points_measured(
         }
         let n = p.draws as f64;
         measures.iter_mut().for_each(|m| m.value /= n);
-        results.push(PointResult {
-            accuracy: accuracy / n,
-            measures,
-        });
+        done(
+            i,
+            PointResult {
+                accuracy: accuracy / n,
+                measures,
+            },
+        )?;
     }
-    results
+    Ok(())
 }
 
 /// The linear CKA of layers' outputs between a trained network and the

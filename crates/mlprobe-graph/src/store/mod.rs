@@ -27,4 +27,4 @@ pub use edge_list::{edge_list, parse_edge_list, read_edge_lists, write_edge_list
 pub use model_file::{MODEL_FORMAT, decode_model, encode_model, load_model, save_model};
 pub use modules::{conv_shape_of, read_modules, vit_shape_of};
 pub use natural::natural_cmp;
-pub use pytorch::{Imported, read_safetensors};
+pub use pytorch::{Imported, NamedValues, read_safetensors, read_tensors, safetensors_metadata};

@@ -16,6 +16,7 @@ use safetensors::tensor::{Dtype, TensorView};
 
 use crate::errors::StoreError;
 use crate::store::natural::natural_cmp;
+use crate::tensor::{TensorError, check_finite as check_values};
 use crate::weights::Layer;
 
 /// Most 2-D tensors a file may hold for its chain to be found by shape.
@@ -315,6 +316,30 @@ fn read_layers(
     })
 }
 
+/// A tensor read whole: its name, shape and values as `f32`.
+pub type NamedValues = (String, Vec<usize>, Vec<f32>);
+
+/// Every floating-point tensor of safetensors `bytes` as `(name, shape,
+/// values as f32)`, in natural order of the names; `path` is named in errors.
+pub fn read_tensors(bytes: &[u8], path: &Path) -> Result<Vec<NamedValues>, StoreError> {
+    let (tensors, _) = open(bytes, path)?;
+    let mut names = tensors.names();
+    names.sort_by(|a, b| natural_cmp(a, b));
+    let mut out = Vec::new();
+    for name in names {
+        let view = tensors.tensor(name).expect("a name the file lists");
+        let (values, _) = values(path, name, &view)?;
+        out.push((name.to_string(), view.shape().to_vec(), values));
+    }
+    Ok(out)
+}
+
+/// The metadata map of safetensors `bytes`, if they are safetensors and have one.
+pub fn safetensors_metadata(bytes: &[u8]) -> Option<HashMap<String, String>> {
+    let (_, header) = SafeTensors::read_metadata(bytes).ok()?;
+    header.metadata().clone()
+}
+
 /// The tensors and the metadata map of safetensors `bytes`; `path` is named in errors.
 pub(crate) fn open<'b>(bytes: &'b [u8], path: &Path) -> Result<(SafeTensors<'b>, HashMap<String, String>), StoreError> {
     let format = |e: safetensors::SafeTensorError| StoreError::Format {
@@ -323,7 +348,32 @@ pub(crate) fn open<'b>(bytes: &'b [u8], path: &Path) -> Result<(SafeTensors<'b>,
     };
     let (_, meta) = SafeTensors::read_metadata(bytes).map_err(format)?;
     let tensors = SafeTensors::deserialize(bytes).map_err(format)?;
+    check_finite(&tensors, path)?;
     Ok((tensors, meta.metadata().clone().unwrap_or_default()))
+}
+
+/// `Ok` when every floating-point tensor holds finite values only; else an
+/// error naming each tensor that does not, with its counts.
+fn check_finite(tensors: &SafeTensors<'_>, path: &Path) -> Result<(), StoreError> {
+    let mut bad = Vec::new();
+    let mut names = tensors.names();
+    names.sort_by(|a, b| natural_cmp(a, b));
+    for name in names {
+        let view = tensors.tensor(name).expect("a name the file lists");
+        let Ok((values, _)) = values(path, name, &view) else {
+            continue;
+        };
+        if let Err(TensorError::NonFinite { nan, infinite, .. }) = check_values(name, &values) {
+            bad.push(format!("{name} ({nan} NaN, {infinite} infinite)"));
+        }
+    }
+    if bad.is_empty() {
+        return Ok(());
+    }
+    Err(StoreError::NonFinite {
+        path: path.to_path_buf(),
+        tensors: format!("{} tensors hold NaN or infinite values: {}", bad.len(), bad.join(", ")),
+    })
 }
 
 /// Reads an MLP from safetensors bytes; `path` is named in errors.
@@ -434,6 +484,24 @@ mod tests {
 
     fn read(bytes: &[u8], input: usize, outputs: Option<usize>) -> Result<Imported, StoreError> {
         read_safetensors(bytes, Path::new("m.safetensors"), input, outputs, None)
+    }
+
+    #[test]
+    fn nan_and_infinite_weights_are_named_and_counted() {
+        let mut bytes = file(&[("fc1.weight", &[2, 4]), ("fc1.bias", &[2]), ("fc2.weight", &[2, 2])]);
+        let header = u64::from_le_bytes(bytes[..8].try_into().unwrap()) as usize + 8;
+        // Tensors lie in name order: fc1.bias (2 values), fc1.weight (8), fc2.weight (4).
+        let mut set = |index: usize, v: f32| bytes[header + 4 * index..][..4].copy_from_slice(&v.to_le_bytes());
+        set(2, f32::NAN);
+        set(3, f32::INFINITY);
+        set(4, f32::NAN);
+        set(11, f32::NEG_INFINITY);
+        let e = read(&bytes, 4, Some(2)).unwrap_err().to_string();
+        assert_eq!(
+            e,
+            "m.safetensors: 2 tensors hold NaN or infinite values: fc1.weight (2 NaN, 1 infinite), \
+             fc2.weight (0 NaN, 1 infinite); probes need finite weights"
+        );
     }
 
     #[test]
