@@ -78,6 +78,16 @@ fn mentioned_paths(text: &str) -> Vec<String> {
     found
 }
 
+/// The folder of the nearest `Cargo.toml` above `file` (the workspace root
+/// when none is nearer): a crate's tests name their fixtures from there.
+fn package_root(file: &Path) -> PathBuf {
+    file.ancestors()
+        .skip(1)
+        .take_while(|dir| dir.starts_with(root()))
+        .find(|dir| dir.join("Cargo.toml").exists())
+        .map_or_else(root, Path::to_path_buf)
+}
+
 /// Relative link targets of Markdown links, `[text](target)`, without anchors.
 fn markdown_links(text: &str) -> Vec<String> {
     text.match_indices("](")
@@ -120,7 +130,8 @@ fn no_reference_to_a_document_the_repository_lacks() {
             }
         }
         for path in mentioned_paths(&text) {
-            if !root().join(&path).exists() {
+            let from_crate = package_root(&file).join(&path);
+            if !root().join(&path).exists() && !from_crate.exists() {
                 problems.push(format!("{name}: mentions {path}, which does not exist"));
             }
         }
