@@ -14,11 +14,11 @@ use mlprobe_runner::{
 };
 
 /// Rounds every weight and bias to a multiple of a step.
-struct Quantize(f32);
+struct Round(f32);
 
-impl Perturbation for Quantize {
+impl Perturbation for Round {
     fn name(&self) -> String {
-        format!("quantize@{}", self.0)
+        format!("round@{}", self.0)
     }
 
     fn apply(&self, net: &WeightStack, _rng: &mut ProbeRng) -> WeightStack {
@@ -30,18 +30,18 @@ impl Perturbation for Quantize {
     }
 }
 
-/// The built-in probes and `quantize` at `version`.
+/// The built-in probes and `round` at `version`.
 fn registry(version: u32) -> Arc<Registry> {
     let mut registry: Registry = builtin_probes();
     registry
         .register(
-            ProbeKind::new("quantize", version, |_, step| {
+            ProbeKind::new("round", version, |_, step| {
                 if !(step.is_finite() && step > 0.0) {
-                    return Err(format!("quantize step {step} is out of range: expected a finite number > 0").into());
+                    return Err(format!("round step {step} is out of range: expected a finite number > 0").into());
                 }
-                Ok(Quantize(step as f32))
+                Ok(Round(step as f32))
             })
-            .with_level("quantization step"),
+            .with_level("rounding step"),
         )
         .unwrap();
     Arc::new(registry)
@@ -56,12 +56,12 @@ fn experiment(probes: &str, version: u32) -> Result<Experiment, ConfigError> {
     )
 }
 
-const QUANTIZE: &str = "[[probes]]\nprobe = \"quantize\"\nlevels = [0.001, 0.01, 0.1]\n";
+const ROUND: &str = "[[probes]]\nprobe = \"round\"\nlevels = [0.001, 0.01, 0.1]\n";
 
 #[test]
 fn a_probe_from_outside_runs_through_an_experiment_file_and_its_version_counts() {
     let out = tempfile::tempdir().unwrap();
-    let exp = experiment(QUANTIZE, 1).unwrap();
+    let exp = experiment(ROUND, 1).unwrap();
     let run = run_experiment(&exp, &options(out.path())).unwrap();
     assert_eq!((run.computed_now, run.trained_now), (2, 2));
 
@@ -75,7 +75,7 @@ fn a_probe_from_outside_runs_through_an_experiment_file_and_its_version_counts()
     };
     let full = accuracy("mnist,easy,0-7,0,none,none,0,false,");
     assert!(
-        (accuracy("mnist,easy,0-7,0,quantize,none,0.001,false,") - full).abs() <= 1.0,
+        (accuracy("mnist,easy,0-7,0,round,none,0.001,false,") - full).abs() <= 1.0,
         "a fine grid keeps the network"
     );
     assert_eq!(
@@ -88,7 +88,7 @@ fn a_probe_from_outside_runs_through_an_experiment_file_and_its_version_counts()
     // unit is evaluated again, from the cached models.
     let again = run_experiment(&exp, &options(out.path())).unwrap();
     assert_eq!((again.computed_now, again.trained_now), (0, 0));
-    let bumped = run_experiment(&experiment(QUANTIZE, 2).unwrap(), &options(out.path())).unwrap();
+    let bumped = run_experiment(&experiment(ROUND, 2).unwrap(), &options(out.path())).unwrap();
     assert_eq!((bumped.computed_now, bumped.trained_now), (2, 0));
     assert_eq!(std::fs::read_to_string(bumped.dir.join("results.csv")).unwrap(), csv);
 
@@ -97,30 +97,30 @@ fn a_probe_from_outside_runs_through_an_experiment_file_and_its_version_counts()
     let report = mlprobe_report::write_report(out.path(), &[(&exp, &run)], &report_context()).unwrap();
     let md = std::fs::read_to_string(&report.path).unwrap();
     assert!(md.contains("## Sweeps no claim reads (custom)"), "{md}");
-    assert!(md.contains("### custom: quantize\n"), "{md}");
+    assert!(md.contains("### custom: round\n"), "{md}");
     assert!(md.contains("| level | mnist/easy | mnist/hard |"), "{md}");
     let caption = md
         .lines()
-        .find(|l| l.starts_with("*quantize on mnist"))
+        .find(|l| l.starts_with("*round on mnist"))
         .unwrap_or_else(|| panic!("{md}"));
     assert!(!caption.contains("signed"), "{caption}");
-    let svg = std::fs::read_to_string(out.path().join("figures/custom-mnist-quantize-none.svg")).unwrap();
-    assert!(svg.contains("quantization step") && !svg.contains("quantize none"));
+    let svg = std::fs::read_to_string(out.path().join("figures/custom-mnist-round-none.svg")).unwrap();
+    assert!(svg.contains("rounding step") && !svg.contains("round none"));
 }
 
 #[test]
 fn a_probe_from_outside_has_its_errors_named_by_key() {
-    let err = experiment("[[probes]]\nprobe = \"quantize\"\nlevels = [0.1, 0.0]\n", 1).unwrap_err();
+    let err = experiment("[[probes]]\nprobe = \"round\"\nlevels = [0.1, 0.0]\n", 1).unwrap_err();
     let text = error_chain(&err);
     assert!(
-        text.contains("`probes[0].levels` = 0 is invalid: quantize step 0 is out of range"),
+        text.contains("`probes[0].levels` = 0 is invalid: round step 0 is out of range"),
         "{text}"
     );
     let err = experiment("[[probes]]\nprobe = \"quantise\"\nlevels = [0.1]\n", 1).unwrap_err();
     assert!(error_chain(&err).contains("one of binarize, prune, noise, flip, randomize, quantize"));
     // Without the registration, the built-in registry does not know it.
-    let err = Experiment::from_toml("custom", &tiny_toml(1, QUANTIZE), Path::new("custom.toml")).unwrap_err();
-    assert!(error_chain(&err).contains("`probes[0].probe` = \"quantize\" is invalid"));
+    let err = Experiment::from_toml("custom", &tiny_toml(1, ROUND), Path::new("custom.toml")).unwrap_err();
+    assert!(error_chain(&err).contains("`probes[0].probe` = \"round\" is invalid"));
 }
 
 /// Scales the hidden layer's weights by a factor: with ReLU and the biases

@@ -93,5 +93,6 @@ pub fn report_context() -> mlprobe_report::Context {
         threads: 1,
         rustc: "rustc".into(),
         wall: std::time::Duration::ZERO,
+        tolerance: mlprobe_report::DEFAULT_TOLERANCE,
     }
 }

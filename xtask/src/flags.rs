@@ -24,6 +24,33 @@ pub enum Command {
     Probe(Probe),
     /// Time training and the probe sweeps (straightforward vs fast) and `reproduce --quick`.
     Bench(Bench),
+    /// Estimate the binarization gap of a two-class task from its images alone.
+    Difficulty(Difficulty),
+}
+
+/// Accuracy points a compressed model may lose and still count as intact:
+/// a finite number from 0 to 100.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Tolerance(pub f64);
+
+impl std::str::FromStr for Tolerance {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        let v: f64 = s.parse().map_err(|_| format!("tolerance `{s}` is not a number"))?;
+        if !(v.is_finite() && (0.0..=100.0).contains(&v)) {
+            return Err(format!(
+                "tolerance {s} is out of range: expected accuracy points from 0 to 100"
+            ));
+        }
+        Ok(Self(v))
+    }
+}
+
+impl std::fmt::Display for Tolerance {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.0)
+    }
 }
 
 /// Flags of `cargo xtask probe`.
@@ -77,6 +104,10 @@ pub struct Probe {
     /// Output folder.
     #[arg(long, value_name = "DIR", default_value = "probe-results")]
     pub out: PathBuf,
+    /// Accuracy points a compressed model may lose in the report's
+    /// compression summary (prunable fraction, bits needed).
+    #[arg(long, value_name = "POINTS", default_value_t = Tolerance(mlprobe_report::DEFAULT_TOLERANCE))]
+    pub tolerance: Tolerance,
     /// Worker threads (default: one per core). Results do not depend on it.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1024))]
     pub threads: Option<u32>,
@@ -134,4 +165,39 @@ pub struct Reproduce {
     /// estimated time at this machine's measured speed) and exit.
     #[arg(long, conflicts_with = "list")]
     pub plan: bool,
+    /// Accuracy points a compressed model may lose in the report's
+    /// compression summary (prunable fraction, bits needed).
+    #[arg(long, value_name = "POINTS", default_value_t = Tolerance(mlprobe_report::DEFAULT_TOLERANCE))]
+    pub tolerance: Tolerance,
+}
+
+/// Flags of `cargo xtask difficulty`.
+#[derive(Debug, clap::Args)]
+#[command(group(ArgGroup::new("data").required(true).args(["dataset", "data_dir", "data_npz"])))]
+pub struct Difficulty {
+    /// An embedded dataset: mnist or fashion-mnist (its training split).
+    #[arg(long, value_name = "NAME")]
+    pub dataset: Option<Embedded>,
+    /// A folder of the four standard IDX files (the training split is used).
+    #[arg(long, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// A NumPy .npz with `x_test` (n x h*w, or n x h x w, square images) and `y_test`.
+    #[arg(long, value_name = "FILE")]
+    pub data_npz: Option<PathBuf>,
+    /// The two classes of the task.
+    #[arg(long, value_name = "A,B", value_delimiter = ',', required = true)]
+    pub classes: Vec<u8>,
+    /// A `reproduce` output folder whose complexity-map run calibrates the
+    /// estimate; without one (or without that run), the calibration mlprobe ships.
+    #[arg(long, value_name = "DIR", default_value = "results")]
+    pub results: PathBuf,
+    /// Random image pairs per SSIM mean (as the map's `ssim_pairs`).
+    #[arg(long, value_name = "N", default_value_t = 10_000, value_parser = clap::value_parser!(u32).range(100..=10_000_000))]
+    pub ssim_pairs: u32,
+    /// Seed of the image pairs.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub ssim_seed: u64,
+    /// Also write the calibration used to this file (how the shipped one is made).
+    #[arg(long, value_name = "FILE")]
+    pub write_calibration: Option<PathBuf>,
 }

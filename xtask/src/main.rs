@@ -5,6 +5,8 @@
 //!   or one shard of that work (`--shard K/N`), or its plan (`--plan`).
 //! - `cargo xtask probe`: the same probes, outputs and report for a model
 //!   trained elsewhere (safetensors from PyTorch, edge lists, mlprobe's files).
+//! - `cargo xtask difficulty`: the binarization gap a two-class image task
+//!   would show, estimated from its images before any training.
 //! - `cargo xtask bench`: time training and the probe sweeps (straightforward
 //!   against fast evaluation) and `reproduce --quick` end to end.
 //!
@@ -13,6 +15,7 @@
 //! the repository (`tidy.rs`).
 
 mod bench;
+mod difficulty;
 mod experiments;
 mod flags;
 mod plan;
@@ -35,6 +38,7 @@ fn main() -> std::process::ExitCode {
         flags::Command::Reproduce(r) => reproduce::run(r),
         flags::Command::Probe(p) => probe::run(p),
         flags::Command::Bench(b) => bench::run(b),
+        flags::Command::Difficulty(d) => difficulty::run(d),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

@@ -15,7 +15,14 @@ use crate::reproduce::set_threads;
 use crate::runs;
 
 /// The experiments whose probes run by default: those of the paper's figures.
-const FIGURE_EXPERIMENTS: [&str; 5] = ["binarization", "pruning", "noise", "flip", "randomization"];
+const FIGURE_EXPERIMENTS: [&str; 6] = [
+    "binarization",
+    "pruning",
+    "noise",
+    "flip",
+    "randomization",
+    "compression",
+];
 
 /// Where the flags say the data is.
 fn data_source(flags: &Probe) -> anyhow::Result<DataSource> {
@@ -67,5 +74,5 @@ pub fn run(flags: Probe) -> anyhow::Result<()> {
         seeds: None,
         progress: true,
     };
-    runs::run_all(&experiments, &opts)
+    runs::run_all(&experiments, &opts, flags.tolerance.0)
 }

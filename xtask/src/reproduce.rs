@@ -46,7 +46,7 @@ pub fn run(flags: Reproduce) -> anyhow::Result<()> {
     }
     match flags.shard {
         Some(shard) => run_shard(&experiments, &opts, shard),
-        None => runs::run_all(&experiments, &opts),
+        None => runs::run_all(&experiments, &opts, flags.tolerance.0),
     }
 }
 

@@ -7,7 +7,7 @@ use std::time::Instant;
 use mlprobe_runner::{Experiment, ExperimentRun, RunOptions, medians_table, run_experiment, summary_table};
 
 /// Runs the experiments one after the other, printing each, then writes the report.
-pub fn run_all(experiments: &[Experiment], opts: &RunOptions) -> anyhow::Result<()> {
+pub fn run_all(experiments: &[Experiment], opts: &RunOptions, tolerance: f64) -> anyhow::Result<()> {
     let start = Instant::now();
     let mut runs = Vec::new();
     for exp in experiments {
@@ -16,7 +16,7 @@ pub fn run_all(experiments: &[Experiment], opts: &RunOptions) -> anyhow::Result<
         runs.push(run);
     }
     let inputs: Vec<(&Experiment, &ExperimentRun)> = experiments.iter().zip(&runs).collect();
-    write(&opts.out, &inputs, start)
+    write(&opts.out, &inputs, start, tolerance)
 }
 
 /// Prints the summary table of a run, its medians (or where they are), and
@@ -43,7 +43,12 @@ pub fn print_run(run: &ExperimentRun) {
 }
 
 /// Draws the figures, writes `out/REPORT.md` and prints the claims.
-pub fn write(out: &Path, inputs: &[(&Experiment, &ExperimentRun)], start: Instant) -> anyhow::Result<()> {
+pub fn write(
+    out: &Path,
+    inputs: &[(&Experiment, &ExperimentRun)],
+    start: Instant,
+    tolerance: f64,
+) -> anyhow::Result<()> {
     let context = mlprobe_report::Context {
         command: std::env::args()
             .skip(1)
@@ -51,6 +56,7 @@ pub fn write(out: &Path, inputs: &[(&Experiment, &ExperimentRun)], start: Instan
         threads: rayon::current_num_threads(),
         rustc: rustc_version(),
         wall: start.elapsed(),
+        tolerance,
     };
     let reporting = Instant::now();
     let report = mlprobe_report::write_report(out, inputs, &context)?;

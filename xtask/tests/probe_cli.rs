@@ -407,11 +407,13 @@ fn the_python_harness_fixtures_are_what_probe_writes() {
         "pruning",
         "--experiment",
         "noise",
+        "--experiment",
+        "compression",
         "--quick",
     ]);
     let (code, stderr) = probe(&args, dir.path());
     assert_eq!(code, 0, "{stderr}");
-    for exp in ["pruning", "noise"] {
+    for exp in ["pruning", "noise", "compression"] {
         let written = std::fs::read(dir.path().join(exp).join("results.csv")).unwrap();
         let fixture = root().join(format!("crates/mlprobe-py/tests/fixtures/xtask-probe-{exp}-quick.csv"));
         assert!(

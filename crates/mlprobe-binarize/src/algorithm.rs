@@ -1,6 +1,6 @@
 //! Binarization: every weight and bias replaced by its sign.
 
-use mlprobe_graph::{Perturbation, ProbeRng, WeightStack};
+use mlprobe_graph::{Perturbation, ProbeRng, WeightStack, map_scoped_stack, scaled_signs};
 
 use crate::hyperparams::Binarize;
 
@@ -17,20 +17,25 @@ pub fn sign(w: f32) -> f32 {
 
 impl Perturbation for Binarize {
     fn name(&self) -> String {
-        let t = self.threshold();
-        if t == 0.0 {
-            "binarize".to_string()
-        } else {
-            format!("binarize@{t}")
+        let mut name = match self.threshold() {
+            0.0 => "binarize".to_string(),
+            t => format!("binarize@{t}"),
+        };
+        if let Some(scope) = self.scale() {
+            name = format!("{name}/{scope}");
         }
+        name
     }
 
     fn apply(&self, net: &WeightStack, _rng: &mut ProbeRng) -> WeightStack {
         let t = self.threshold();
-        if t == 0.0 {
-            net.map(sign)
-        } else {
-            net.map(|w| if w.abs() <= t { 0.0 } else { sign(w) })
+        let cut = |w: f32| if w.abs() <= t { 0.0 } else { w };
+        match (self.scale(), t == 0.0) {
+            (None, true) => net.map(sign),
+            (None, false) => net.map(|w| sign(cut(w))),
+            (Some(scope), true) => map_scoped_stack(net, scope, scaled_signs),
+            // Ternarized first: the survivors are scaled by their own magnitude.
+            (Some(scope), false) => map_scoped_stack(&net.map(cut), scope, scaled_signs),
         }
     }
 
@@ -43,6 +48,7 @@ impl Perturbation for Binarize {
 mod tests {
     use super::*;
     use crate::{BinarizeError, BinarizeParams};
+    use mlprobe_graph::Scope;
     use mlprobe_graph::{Activation, Layer, probe_rng};
 
     fn net() -> WeightStack {
@@ -77,16 +83,49 @@ mod tests {
 
     #[test]
     fn a_threshold_ternarizes_and_is_checked() {
-        let t = BinarizeParams { threshold: 0.3 }.check().unwrap();
+        let t = BinarizeParams {
+            threshold: 0.3,
+            scale: None,
+        }
+        .check()
+        .unwrap();
         let out = t.apply(&net(), &mut probe_rng(0));
         assert_eq!(out.layers[0].weights, vec![0.0, 0.0, 0.0, 0.0, 1.0, -1.0]);
         assert_eq!(out.layers[1].bias, vec![1.0]);
         assert_eq!(t.name(), "binarize@0.3");
         assert_eq!(BinarizeParams::default().check().unwrap(), Binarize::SIGN);
         for bad in [-0.1, f32::NAN, f32::INFINITY] {
-            let err = BinarizeParams { threshold: bad }.check().unwrap_err();
+            let err = BinarizeParams {
+                threshold: bad,
+                scale: None,
+            }
+            .check()
+            .unwrap_err();
             assert!(matches!(err, BinarizeError::Threshold(_)), "{err}");
             assert!(err.to_string().contains("binarize threshold"), "{err}");
         }
+    }
+
+    #[test]
+    fn a_scale_keeps_the_signs_and_the_mean_magnitude() {
+        let by = |scope| {
+            BinarizeParams {
+                threshold: 0.0,
+                scale: Some(scope),
+            }
+            .check()
+            .unwrap()
+        };
+        let layer = by(Scope::Layer).apply(&net(), &mut probe_rng(0));
+        let a = ((0.25 + 1e-9 + 3.0 + 7.5) / 4.0) as f32;
+        assert_eq!(layer.layers[0].weights, vec![a, -a, 0.0, 0.0, a, -a]);
+        assert_eq!(layer.layers[1].bias, vec![0.4]);
+        assert_eq!(by(Scope::Layer).name(), "binarize/layer");
+        let channel = by(Scope::Channel).apply(&net(), &mut probe_rng(0));
+        // Output 0 gets 0.25 and 0.0 (a zero: left out of the mean), output 2 gets 0.0 and -7.5.
+        assert_eq!(channel.layers[0].weights[0], 0.25);
+        assert_eq!(channel.layers[0].weights[5], -7.5);
+        let signs = |s: &WeightStack| s.map(sign);
+        assert_eq!(signs(&channel), Binarize::SIGN.apply(&net(), &mut probe_rng(0)));
     }
 }

@@ -42,6 +42,9 @@ pub struct ProbeKind {
     name: String,
     version: u32,
     strategies: Vec<String>,
+    defaults: Option<Vec<String>>,
+    matrix_only: Vec<String>,
+    matrix_reason: String,
     level_label: Option<String>,
     binarizes: bool,
     nested: bool,
@@ -54,6 +57,8 @@ impl std::fmt::Debug for ProbeKind {
             .field("name", &self.name)
             .field("version", &self.version)
             .field("strategies", &self.strategies)
+            .field("defaults", &self.defaults)
+            .field("matrix_only", &self.matrix_only)
             .field("level_label", &self.level_label)
             .field("binarizes", &self.binarizes)
             .field("nested", &self.nested)
@@ -80,6 +85,9 @@ impl ProbeKind {
             name: name.to_string(),
             version,
             strategies: Vec::new(),
+            defaults: None,
+            matrix_only: Vec::new(),
+            matrix_reason: String::new(),
             level_label: None,
             binarizes: false,
             nested: false,
@@ -91,6 +99,23 @@ impl ProbeKind {
     /// variant of an enum with `Display` and `FromStr`, parsed in `build`.
     pub fn with_strategies<S: Display>(mut self, all: impl IntoIterator<Item = S>) -> Self {
         self.strategies = all.into_iter().map(|s| s.to_string()).collect();
+        self
+    }
+
+    /// The strategies a file that names none gets (all of them unless
+    /// told): e.g. the paper's plain form of a probe, with its variants
+    /// opt-in.
+    pub fn with_default_strategies<S: Display>(mut self, defaults: impl IntoIterator<Item = S>) -> Self {
+        self.defaults = Some(defaults.into_iter().map(|s| s.to_string()).collect());
+        self
+    }
+
+    /// These strategies act on a matrix (rewiring it, scaling its output
+    /// channels) and make no sense on a 1-D tensor; `reason` says why in
+    /// the message that refuses one.
+    pub fn matrix_only<S: Display>(mut self, strategies: impl IntoIterator<Item = S>, reason: &str) -> Self {
+        self.matrix_only = strategies.into_iter().map(|s| s.to_string()).collect();
+        self.matrix_reason = reason.to_string();
         self
     }
 
@@ -134,6 +159,19 @@ impl ProbeKind {
     /// The strategies, in their default order; empty for a probe without.
     pub fn strategies(&self) -> &[String] {
         &self.strategies
+    }
+
+    /// The strategies of a file that names none, in order.
+    pub fn default_strategies(&self) -> &[String] {
+        self.defaults.as_deref().unwrap_or(&self.strategies)
+    }
+
+    /// Why `strategy` cannot act on a 1-D tensor, or `None` when it can.
+    pub fn needs_matrix(&self, strategy: &str) -> Option<&str> {
+        self.matrix_only
+            .iter()
+            .any(|s| s == strategy)
+            .then_some(self.matrix_reason.as_str())
     }
 
     /// Whether it takes a level.

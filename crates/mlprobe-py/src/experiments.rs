@@ -7,13 +7,14 @@ use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 
 /// The built-in experiments: the probes of the paper's Figs. 1-4 and its
-/// Fig. 5 protocol on one matrix at a time.
-const BUILTIN: [(&str, &str); 6] = [
+/// Fig. 5 protocol on one matrix at a time, and the compression probes.
+const BUILTIN: [(&str, &str); 7] = [
     ("binarization", include_str!("../../../experiments/binarization.toml")),
     ("pruning", include_str!("../../../experiments/pruning.toml")),
     ("noise", include_str!("../../../experiments/noise.toml")),
     ("flip", include_str!("../../../experiments/flip.toml")),
     ("randomization", include_str!("../../../experiments/randomization.toml")),
+    ("compression", include_str!("../../../experiments/compression.toml")),
     (
         "transformer-layers",
         include_str!("../../../experiments/transformer-layers.toml"),

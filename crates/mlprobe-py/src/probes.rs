@@ -61,13 +61,13 @@ pub(crate) fn perturb<'py>(
     let array = read_array(name, w)?;
     let tensor_kind = tensor_kind(name, &array.shape, kind)?;
     let probe_kind = kind_of(probe)?;
-    if probe == mlprobe_randomize::NAME && tensor_kind == TensorKind::Vector {
+    let strategy = strategy_for(&probe_kind, strategy)?;
+    if let (Some(reason), TensorKind::Vector) = (probe_kind.needs_matrix(&strategy), tensor_kind) {
         return Err(PyValueError::new_err(format!(
-            "{name} has shape {:?}: a null model rewires a matrix; give a 2-D or 4-D array",
+            "{name} has shape {:?}: {probe} {strategy}: {reason}; give a 2-D or 4-D array",
             array.shape
         )));
     }
-    let strategy = strategy_for(&probe_kind, strategy)?;
     let perturbation = (probe_kind.build(&strategy, level)).map_err(|e| PyValueError::new_err(e.to_string()))?;
     let layer = (tensor_kind.to_layer(name, &array.shape, &array.values, Vec::new())).map_err(value_error)?;
     let net = WeightStack::unwired(vec![layer]);

@@ -244,6 +244,7 @@ pub(crate) fn probe_mlp<'py>(
         threads: rayon::current_num_threads(),
         rustc: "rustc (the version that built this package)".into(),
         wall: start.elapsed(),
+        tolerance: mlprobe_report::DEFAULT_TOLERANCE,
     };
     py.detach(|| mlprobe_report::write_report(&out, &inputs, &context))
         .map_err(os_error)?;

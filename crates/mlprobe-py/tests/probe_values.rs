@@ -1,6 +1,6 @@
 //! The values the Python tests compare the package's probes with, bit for
 //! bit: computed here by the probe crates themselves and kept in
-//! `tests/fixtures/probe_values.json`. This test fails when the file is not
+//! `crates/mlprobe-py/tests/fixtures/probe_values.json`. This test fails when the file is not
 //! what the crates give now; `MLPROBE_BLESS=1` rewrites it.
 
 use std::path::Path;
@@ -20,7 +20,7 @@ type Case = (
 );
 
 /// Every case.
-const CASES: [Case; 14] = [
+const CASES: [Case; 19] = [
     ("prune", "smallest", 0.5, 0, false, "linear", &[4, 6]),
     ("prune", "random", 0.3, 5, false, "linear", &[4, 6]),
     ("prune", "largest", 0.25, 0, true, "linear", &[4, 6]),
@@ -35,6 +35,11 @@ const CASES: [Case; 14] = [
     ("randomize", "C", 0.0, 7, false, "linear", &[4, 6]),
     ("randomize", "E", 0.0, 8, true, "conv", &[2, 3, 2, 2]),
     ("randomize", "G", 0.0, 9, false, "linear", &[4, 6]),
+    ("binarize", "layer", 0.0, 0, false, "embedding", &[4, 6]),
+    ("binarize", "channel", 0.0, 0, false, "conv", &[2, 3, 2, 2]),
+    ("quantize", "layer", 3.0, 0, false, "linear", &[4, 6]),
+    ("quantize", "channel", 4.0, 0, false, "conv", &[2, 3, 2, 2]),
+    ("quantize", "channel", 1.0, 0, true, "linear", &[4, 6]),
 ];
 
 fn kind(name: &str) -> ProbeKind {
@@ -44,6 +49,7 @@ fn kind(name: &str) -> ProbeKind {
         mlprobe_flip::kind(),
         mlprobe_binarize::kind(),
         mlprobe_randomize::kind(),
+        mlprobe_quantize::kind(),
     ]
     .into_iter()
     .find(|k| k.name() == name)

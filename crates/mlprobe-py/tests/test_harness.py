@@ -31,7 +31,7 @@ def mlp():
     return tensors, names, forward
 
 
-@pytest.mark.parametrize("experiment", ["pruning", "noise"])
+@pytest.mark.parametrize("experiment", ["pruning", "noise", "compression"])
 def test_a_numpy_forward_gives_the_bytes_of_cargo_xtask_probe(mlp, tmp_path, experiment):
     tensors, names, forward = mlp
     rows = mlprobe.sweep(tensors, experiment, forward, layers=names, together=True, out=tmp_path, quick=True, progress=False, **LABELS)

@@ -56,6 +56,18 @@ def test_the_wrappers_are_perturb_and_seeds_matter():
     assert np.array_equal(np.sign(b) != 0, np.sign(w) != 0) or (b > 0).sum() == (w > 0).sum()
 
 
+def test_quantization_and_scaled_signs_follow_their_definitions():
+    w = np.random.default_rng(4).normal(size=(6, 10)).astype(np.float32)
+    step = np.abs(w).max() / np.float32(7)
+    expected = np.clip(np.round(w / step), -7, 7) * step
+    assert np.allclose(mlprobe.quantize(w, 4), expected, atol=1e-6)
+    rows = mlprobe.quantize(w, 8, "channel")
+    assert np.all(np.abs(rows - w) <= np.abs(w).max(axis=1, keepdims=True) / 127 / 2 * 1.0001)
+    scaled = mlprobe.binarize(w, "channel")
+    assert np.allclose(scaled, np.sign(w) * np.abs(w).mean(axis=1, keepdims=True), atol=1e-6)
+    assert np.array_equal(mlprobe.quantize(w, 1), mlprobe.binarize(w, "layer"))
+
+
 def test_kinds_are_inferred_and_can_be_given():
     conv = np.random.default_rng(1).normal(size=(4, 2, 3, 3)).astype(np.float32)
     assert mlprobe.randomize(conv, "C", seed=0).shape == conv.shape
@@ -74,7 +86,12 @@ def test_kinds_are_inferred_and_can_be_given():
         (lambda w: mlprobe.prune(w, 0.5, "biggest"), ValueError, "biggest"),
         (lambda w: mlprobe.binarize(w, kind="tensor"), ValueError, "tensor kind"),
         (lambda w: mlprobe.prune(w.reshape(1, 2, 6), 0.5), ValueError, "rank 1, 2 or 4"),
-        (lambda w: mlprobe.perturb(w, "binarize", "smallest"), ValueError, "takes no strategy"),
+        (lambda w: mlprobe.perturb(w, "binarize", "smallest"), ValueError, "unknown scale scope `smallest`"),
+        (lambda w: mlprobe.perturb(w, "noise", "gaussian", 0.1, kind="vector"), ValueError, "rank 1"),
+        (lambda w: mlprobe.quantize(w, 2.5), ValueError, "quantize bits 2.5"),
+        (lambda w: mlprobe.quantize(w, 9), ValueError, "whole number from 1 to 8"),
+        (lambda w: mlprobe.quantize(w[0], 4, "channel"), ValueError, "per-channel scale needs output channels"),
+        (lambda w: mlprobe.binarize(w[0], "channel"), ValueError, "per-channel scale"),
         (lambda w: mlprobe.noise(np.where(w > 0, np.nan, w), 0.1), ValueError, "NaN"),
         (lambda w: mlprobe.noise(np.where(w > 0, np.inf, w), 0.1), ValueError, "infinite"),
     ],
@@ -87,7 +104,7 @@ def test_bad_input_is_a_python_exception_naming_it(call, error, words):
 
 def test_every_probe_is_listed_and_the_docs_read_like_numpys():
     names = [p["name"] for p in mlprobe.probes()]
-    assert names == ["binarize", "prune", "noise", "flip", "randomize"]
+    assert names == ["binarize", "prune", "noise", "flip", "randomize", "quantize"]
     assert "Parameters\n    ----------" in mlprobe.prune.__doc__
     assert "pruning" in mlprobe.experiments()
 

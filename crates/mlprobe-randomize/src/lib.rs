@@ -51,4 +51,5 @@ pub fn kind() -> ProbeKind {
         Ok(RandomizeParams::new(s.parse::<NullModel>()?).check()?)
     })
     .with_strategies(NullModel::ALL)
+    .matrix_only(NullModel::ALL, "a null model rewires a matrix")
 }

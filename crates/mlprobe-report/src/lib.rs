@@ -35,7 +35,7 @@ pub use claims::{Claim, Finding, Input, Judgement, RowKey, Verdict};
 pub use errors::ReportError;
 pub use figure::Figure;
 pub use markdown::{Markdown, Table};
-pub use setup::{BURN_VERSION, Context};
+pub use setup::{BURN_VERSION, Context, DEFAULT_TOLERANCE};
 pub use tensors::write_tensor_report;
 
 /// Draws every panel and resonance figure of the runs into `out/figures/`.
@@ -105,6 +105,24 @@ fn write_claims(claims: &[Judgement], md: &mut Markdown) {
     }
 }
 
+/// The report of one model trained elsewhere: its compression summary,
+/// and why the paper's claims are not judged.
+fn write_lead(inputs: &[Input<'_>], tolerance: f64, md: &mut Markdown) {
+    use sections::compression::{Compression, legend, map_of, summarize, table};
+    let map = map_of(inputs);
+    let summaries: Vec<_> = (inputs.iter())
+        .filter(|&&input| Compression.quantizes(input))
+        .flat_map(|&(exp, run)| (0..exp.tasks.len()).map(move |t| (exp, run, t)))
+        .map(|(exp, run, t)| summarize(exp, run, t, tolerance, &map))
+        .collect();
+    if !summaries.is_empty() {
+        md.heading(2, "Compression summary");
+        md.table(&table(&summaries));
+        md.para(&legend(tolerance, &map));
+    }
+    md.para("The paper's claims compare networks of an easy and a hard task, so one model does not judge them; the sections below give its numbers.");
+}
+
 /// Draws the figures and writes `out/REPORT.md` (atomically).
 pub fn write_report(out: &Path, inputs: &[Input<'_>], ctx: &Context) -> Result<Report, ReportError> {
     let mut figures = draw_figures(out, inputs)?;
@@ -120,8 +138,12 @@ pub fn write_report(out: &Path, inputs: &[Input<'_>], ctx: &Context) -> Result<R
     ));
     setup::write(inputs, ctx, &mut md);
     let claims = claims::judge_all(inputs);
-    write_claims(&claims, &mut md);
-    figures.extend(sections::render_all(out, inputs, &mut md)?);
+    if inputs.iter().any(|(e, _)| e.model.is_some()) {
+        write_lead(inputs, ctx.tolerance, &mut md);
+    } else {
+        write_claims(&claims, &mut md);
+    }
+    figures.extend(sections::render_all(out, inputs, ctx, &mut md)?);
     md.heading(2, "Figures");
     let mut current = None;
     for f in &figures {

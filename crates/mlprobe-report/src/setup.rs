@@ -26,7 +26,13 @@ pub struct Context {
     pub rustc: String,
     /// Wall time of all experiments.
     pub wall: std::time::Duration,
+    /// Accuracy points a compressed model may lose and still count as
+    /// intact, in the compression summary.
+    pub tolerance: f64,
 }
+
+/// The default of [`Context::tolerance`]: one point of accuracy.
+pub const DEFAULT_TOLERANCE: f64 = 1.0;
 
 /// Every distinct value of `value` over the tasks, in order, joined by ` / `.
 fn values<'a>(tasks: impl IntoIterator<Item = &'a TaskSpec>, value: impl Fn(&TrainParams) -> String) -> String {

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use mlprobe_core::RunStatus;
 use mlprobe_tasks::ssim::class_distances;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::config::Experiment;
 use crate::data::dataset_of;
@@ -16,7 +16,7 @@ use crate::output::{UnitResult, csv_records, write_csv, write_json};
 use crate::stats::{quantile, spearman};
 
 /// One class pair of the map: medians over trained seeds.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct PairResult {
     /// The two classes.
     pub classes: [u8; 2],
@@ -37,7 +37,7 @@ pub struct PairResult {
 }
 
 /// The map of an experiment.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ComplexityMap {
     /// The dataset.
     pub dataset: String,

@@ -21,7 +21,7 @@
 //!
 //! Inside, the modules form layers, each using only those above it:
 //! 1. `seed`, `stats`, `errors`, `evaluation`, `progress`: leaves;
-//! 2. `builtin` (the five probe kinds), `probes` (`[[probes]]` expanded
+//! 2. `builtin` (the built-in probe kinds), `probes` (`[[probes]]` expanded
 //!    into sweep points), then `config` (experiment files checked table by
 //!    table);
 //! 3. `store` (the run folder), `data` (task loading), `given` (a model
@@ -29,11 +29,13 @@
 //!    points on one network), `output` (rows and files), `shard`;
 //! 4. `training` (models trained in stacks or loaded), then `units` (one
 //!    task and seed);
-//! 5. `complexity`, `resonance`: analyses over the units;
+//! 5. `complexity`, `resonance`: analyses over the units; `calibration`
+//!    (the map as a yardstick and a data-only gap estimate);
 //! 6. `run` (compute the units in parallel, write), `plan`, `table` (text),
 //!    `tensor_sweep` (named arrays scored by the caller).
 
 mod builtin;
+mod calibration;
 mod complexity;
 mod config;
 mod data;
@@ -57,6 +59,7 @@ mod training;
 mod units;
 
 pub use builtin::builtin_probes;
+pub use calibration::{Calibration, CalibrationError, CalibrationPair, GapPredictor, LeaveOneOut};
 pub use complexity::{ComplexityMap, PairResult};
 pub use config::{DataSource, Experiment, GivenModel, GivenTask, MapSection, TaskSpec, UnitId};
 pub use data::load_tasks;

@@ -235,6 +235,9 @@ pub struct SweepPoint {
     pub layers: Vec<LayerRef>,
     /// Layers whose linear CKA against the trained network the point measures.
     pub cka: Vec<LayerRef>,
+    /// Why the point cannot act on a 1-D tensor (a stage rewires a matrix
+    /// or scales its channels), or `None` when it can.
+    pub needs_matrix: Option<String>,
 }
 
 impl SweepPoint {
@@ -257,6 +260,7 @@ impl SweepPoint {
             nested: false,
             layers: Vec::new(),
             cka: Vec::new(),
+            needs_matrix: None,
         }
     }
 
@@ -345,10 +349,19 @@ impl Stage {
     }
 }
 
+/// Why a chain of stages cannot act on a 1-D tensor: the first stage whose
+/// strategy needs a matrix, named.
+fn needs_matrix(stages: &[Stage]) -> Option<String> {
+    stages.iter().find_map(|s| {
+        let reason = s.kind.needs_matrix(&s.strategy)?;
+        Some(format!("{} {}: {reason}", s.kind.name(), s.strategy))
+    })
+}
+
 fn strategies_of(kind: &ProbeKind, given: &Option<Vec<String>>, key: &str) -> Result<Vec<String>, InvalidKey> {
     match given {
         None if kind.strategies().is_empty() => Ok(vec!["none".to_string()]),
-        None => Ok(kind.strategies().to_vec()),
+        None => Ok(kind.default_strategies().to_vec()),
         Some(_) if kind.strategies().is_empty() => Err(InvalidKey::new(
             key,
             format!("{given:?}"),
@@ -442,31 +455,7 @@ impl ProbeSpec {
     pub fn points(&self, registry: &Registry, quick: bool) -> Result<Vec<SweepPoint>, InvalidKey> {
         let kind = kind_of(registry, &self.probe, "probe")?;
         let strategies = strategies_of(kind, &self.strategies, "strategies")?;
-        let grid_key = if quick && self.quick_levels.is_some() {
-            "quick_levels"
-        } else {
-            "levels"
-        };
-        let grid = if quick {
-            self.quick_levels.as_ref().or(self.levels.as_ref())
-        } else {
-            self.levels.as_ref()
-        };
-        let levels = match (grid, kind.takes_level()) {
-            (Some(g), true) => {
-                g.check().map_err(|e| InvalidKey::new(grid_key, format!("{g}"), e))?;
-                g.values()
-            }
-            (None, true) => return Err(InvalidKey::new("levels", "missing", "a list or range of levels")),
-            (None, false) => vec![0.0],
-            (Some(g), false) => {
-                return Err(InvalidKey::new(
-                    grid_key,
-                    format!("{g}"),
-                    format!("nothing: `{}` takes no level", kind.name()),
-                ));
-            }
-        };
+        let (levels, grid_key) = self.levels_of(kind, quick)?;
         if self.signed.is_empty() {
             return Err(InvalidKey::new("signed", "[]", "[false], [true] or [false, true]"));
         }
@@ -512,6 +501,7 @@ impl ProbeSpec {
                             .collect(),
                     ))
                 };
+                let needs_matrix = needs_matrix(&stages);
                 let (mut strategy, mut identity) = (strategy, identity);
                 let layers = self.layers.clone().unwrap_or_default();
                 if !layers.is_empty() {
@@ -531,6 +521,7 @@ impl ProbeSpec {
                     point.identity = identity.clone();
                     point.layers = layers.clone();
                     point.cka = self.cka.clone().unwrap_or_default();
+                    point.needs_matrix = needs_matrix.clone();
                     // Later stages draw anew at every level, which would break the nesting.
                     point.nested = kind.is_nested() && self.after.is_empty();
                     points.push(point.with_draws(self.draws));
@@ -538,6 +529,37 @@ impl ProbeSpec {
             }
         }
         Ok(points)
+    }
+
+    /// The levels of the main stage and the key they were read from
+    /// (`quick_levels` in a quick run that has them, else `levels`).
+    fn levels_of(&self, kind: &ProbeKind, quick: bool) -> Result<(Vec<f64>, &'static str), InvalidKey> {
+        let grid_key = if quick && self.quick_levels.is_some() {
+            "quick_levels"
+        } else {
+            "levels"
+        };
+        let grid = if quick {
+            self.quick_levels.as_ref().or(self.levels.as_ref())
+        } else {
+            self.levels.as_ref()
+        };
+        let levels = match (grid, kind.takes_level()) {
+            (Some(g), true) => {
+                g.check().map_err(|e| InvalidKey::new(grid_key, format!("{g}"), e))?;
+                g.values()
+            }
+            (None, true) => return Err(InvalidKey::new("levels", "missing", "a list or range of levels")),
+            (None, false) => vec![0.0],
+            (Some(g), false) => {
+                return Err(InvalidKey::new(
+                    grid_key,
+                    format!("{g}"),
+                    format!("nothing: `{}` takes no level", kind.name()),
+                ));
+            }
+        };
+        Ok((levels, grid_key))
     }
 
     /// Checks that every layer named in `layers` exists in a network whose

@@ -242,17 +242,16 @@ impl TensorSweep {
                     "no cka here: it needs mlprobe's own evaluator; return CKAs from your scorer instead",
                 );
             }
-            let null_model = p.probe.split('+').any(|s| s == mlprobe_randomize::NAME);
             let vector = units
                 .iter()
                 .flat_map(|(_, g)| g)
                 .find(|g| self.tensors[g.weight].kind == TensorKind::Vector);
-            if let (true, Some(g)) = (null_model, vector) {
+            if let (Some(reason), Some(g)) = (&p.needs_matrix, vector) {
                 let name = &self.tensors[g.weight].name;
                 return invalid(
                     "tensors",
                     format!("`{name}` (1-D)"),
-                    "a null model rewires a matrix: probe 2-D or 4-D tensors",
+                    &format!("a 2-D or 4-D tensor ({reason})"),
                 );
             }
             for (label, g) in units {

@@ -12,6 +12,7 @@ use rand::rngs::ChaCha8Rng;
 use rand::{RngExt, SeedableRng};
 
 use crate::dataset::Split;
+use crate::task::Examples;
 
 /// Side of the square window.
 pub const WIN: usize = 7;
@@ -125,15 +126,41 @@ pub fn class_distances(split: &Split, pairs: usize, seed: u64) -> (Vec<u8>, Vec<
         .iter()
         .map(|c| (0..split.labels.len()).filter(|&i| split.labels[i] == *c).collect())
         .collect();
+    let image = |i: usize| SsimImage::from_pixels(split.images.image(i), rows, cols);
+    let matrix = distances(&members, image, pairs, seed);
+    (classes, matrix)
+}
+
+/// As [`class_distances`], for examples whose inputs are square images of
+/// any values (a NumPy file's, say): rescaled to `[-1, 1]` by the smallest
+/// and largest value of all, as pixels are; label `i` is row and column `i`.
+/// `None` when an input is not a square image of at least 7 x 7 values.
+pub fn example_distances(examples: &Examples, pairs: usize, seed: u64) -> Option<Vec<f64>> {
+    let side = (examples.dim as f64).sqrt().round() as usize;
+    if side * side != examples.dim || side < WIN {
+        return None;
+    }
+    let (lo, hi) = (examples.x.iter()).fold((f32::INFINITY, f32::NEG_INFINITY), |(l, h), v| (l.min(*v), h.max(*v)));
+    let span = if hi > lo { (hi - lo) as f64 } else { 1.0 };
+    let k = examples.y.iter().max().map_or(0, |m| *m as usize + 1);
+    let members: Vec<Vec<usize>> = (0..k)
+        .map(|c| (0..examples.len()).filter(|&i| examples.y[i] as usize == c).collect())
+        .collect();
+    let image = |i: usize| {
+        let row = &examples.x[i * examples.dim..(i + 1) * examples.dim];
+        let values: Vec<f64> = row.iter().map(|&v| 2.0 * (v - lo) as f64 / span - 1.0).collect();
+        SsimImage::new(&values, side, side)
+    };
+    Some(distances(&members, image, pairs, seed))
+}
+
+/// The symmetric matrix of mean SSIM distances between the classes whose
+/// members are `members[c]`, with `image(i)` the prepared image `i`.
+fn distances(members: &[Vec<usize>], image: impl Fn(usize) -> SsimImage, pairs: usize, seed: u64) -> Vec<f64> {
     // Prepared images of two classes at a time (the whole split would take
     // about 20 KB per image: more than a gigabyte for a full dataset).
-    let prepare = |members: &[usize]| -> Vec<SsimImage> {
-        members
-            .iter()
-            .map(|&i| SsimImage::from_pixels(split.images.image(i), rows, cols))
-            .collect()
-    };
-    let k = classes.len();
+    let prepare = |members: &[usize]| -> Vec<SsimImage> { members.iter().map(|&i| image(i)).collect() };
+    let k = members.len();
     let mut matrix = vec![0.0; k * k];
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     for a in 0..k {
@@ -159,7 +186,7 @@ pub fn class_distances(split: &Split, pairs: usize, seed: u64) -> (Vec<u8>, Vec<
             matrix[b * k + a] = matrix[a * k + b];
         }
     }
-    (classes, matrix)
+    matrix
 }
 
 #[cfg(test)]

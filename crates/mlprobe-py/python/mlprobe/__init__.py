@@ -54,6 +54,7 @@ __all__ = [
     "probe_mlp",
     "probes",
     "prune",
+    "quantize",
     "randomize",
     "read_safetensors",
     "save_model",
@@ -161,22 +162,63 @@ def prune(w, fraction, strategy="smallest", *, seed=0, signed=False, kind=None):
     return perturb(w, "prune", strategy, fraction, seed=seed, signed=signed, kind=kind)
 
 
-def binarize(w, *, kind=None):
+def binarize(w, scale=None, *, kind=None):
     """Replace every entry by its sign (-1, 0 or +1), unscaled as in the paper.
 
     Parameters
     ----------
     w : numpy.ndarray or torch.Tensor
         The weights, float32 or float64.
+    scale : {None, "layer", "channel"}
+        ``None``: plain signs. ``"layer"`` / ``"channel"``: the signs times
+        the mean ``|w|`` of the non-zero entries of the whole array or of
+        each output channel (XNOR-Net's scaled binarization).
     kind : str, optional
         See :func:`perturb`.
 
     Returns
     -------
     numpy.ndarray or torch.Tensor
-        ``sign(w)``.
+        ``sign(w)``, scaled when asked.
+
+    Raises
+    ------
+    ValueError
+        ``scale="channel"`` on a 1-D array, which has no channels.
     """
-    return perturb(w, "binarize", kind=kind)
+    return perturb(w, "binarize", scale or "none", kind=kind)
+
+
+def quantize(w, bits, scope="layer", *, signed=False, kind=None):
+    """Round every entry to ``bits``-bit symmetric uniform levels.
+
+    Parameters
+    ----------
+    w : numpy.ndarray or torch.Tensor
+        The weights, float32 or float64.
+    bits : int
+        Bits per weight, 1 to 8: ``2**(bits-1) - 1`` steps of
+        ``max|w| / (2**(bits-1) - 1)`` each side of zero (one bit: the
+        scaled sign). Zeros stay zero.
+    scope : {"layer", "channel"}
+        One scale for the whole array, or one per output channel.
+    signed : bool
+        Binarize afterwards.
+    kind : str, optional
+        See :func:`perturb`.
+
+    Returns
+    -------
+    numpy.ndarray or torch.Tensor
+        The quantized copy.
+
+    Raises
+    ------
+    ValueError
+        ``bits`` is not a whole number from 1 to 8, or ``scope="channel"``
+        on a 1-D array.
+    """
+    return perturb(w, "quantize", scope, float(bits), signed=signed, kind=kind)
 
 
 def noise(w, level, strategy="gaussian", *, seed=0, signed=False, kind=None):

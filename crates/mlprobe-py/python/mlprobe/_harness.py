@@ -9,7 +9,7 @@ from . import _native
 from ._arrays import state_dict_to_numpy
 
 #: The experiments ``probe_mlp`` runs by default: those of the paper's figures.
-FIGURE_EXPERIMENTS = ("binarization", "pruning", "noise", "flip", "randomization")
+FIGURE_EXPERIMENTS = ("binarization", "pruning", "noise", "flip", "randomization", "compression")
 
 
 def _rows(rows):

@@ -12,7 +12,7 @@ pub(super) const CHANCE_CEILING: f64 = 60.0;
 /// at least this many points above the hard task's.
 const KEEPS_MARGIN: f64 = 10.0;
 
-const BINARIZED: RowKey = RowKey::of(mlprobe_binarize::NAME);
+const BINARIZED: RowKey = RowKey::of(mlprobe_binarize::NAME).strategy(mlprobe_binarize::UNSCALED);
 
 /// Binarizing a hard-task model collapses it; an easy-task model keeps most.
 pub(super) const BINARIZATION: Claim = Claim {

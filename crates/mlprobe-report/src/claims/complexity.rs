@@ -11,7 +11,7 @@ use crate::markdown::{Table, num};
 /// "From about 0 to about 50": the map's gaps span at least this many points.
 const WIDE_RANGE: f64 = 30.0;
 
-const BINARIZED: RowKey = RowKey::of(mlprobe_binarize::NAME);
+const BINARIZED: RowKey = RowKey::of(mlprobe_binarize::NAME).strategy(mlprobe_binarize::UNSCALED);
 const SHUFFLED: RowKey = RowKey::of(mlprobe_randomize::NAME)
     .strategy(NullModel::B.name())
     .signed(false);

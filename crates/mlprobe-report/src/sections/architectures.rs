@@ -30,7 +30,11 @@ impl Section for Architectures {
 
     fn render(&self, (exp, run): Input<'_>, ctx: &Context<'_, '_>, md: &mut Markdown) -> Rendered {
         md.heading(2, &format!("Beyond MLPs: the gap by architecture ({})", exp.name));
-        let Some(binarized) = row(run, |r| RowKey::of(mlprobe_binarize::NAME).strategy("none").matches(r)) else {
+        let Some(binarized) = row(run, |r| {
+            RowKey::of(mlprobe_binarize::NAME)
+                .strategy(mlprobe_binarize::UNSCALED)
+                .matches(r)
+        }) else {
             return Ok(Vec::new());
         };
         gap_table(exp, run, binarized, md);

@@ -29,7 +29,7 @@ impl Section for Budget {
     }
 
     fn render(&self, (exp, run): Input<'_>, ctx: &Context<'_, '_>, md: &mut Markdown) -> Rendered {
-        let binarized = RowKey::of(mlprobe_binarize::NAME).strategy("none");
+        let binarized = RowKey::of(mlprobe_binarize::NAME).strategy(mlprobe_binarize::UNSCALED);
         let shuffled = RowKey::of(mlprobe_randomize::NAME)
             .strategy(NullModel::B.name())
             .signed(false);

@@ -7,7 +7,7 @@ use super::{Context, Rendered, Section};
 use crate::claims::{Input, RowKey};
 use crate::markdown::{Markdown, Table, num};
 
-const BINARIZED: RowKey = RowKey::of(mlprobe_binarize::NAME).strategy("none");
+const BINARIZED: RowKey = RowKey::of(mlprobe_binarize::NAME).strategy(mlprobe_binarize::UNSCALED);
 
 /// The section of a run (without sweeps) on a data folder.
 pub(super) struct FullData;

@@ -6,6 +6,7 @@
 mod architectures;
 mod budget;
 mod complexity_map;
+pub(crate) mod compression;
 mod evaluation;
 mod full_data;
 mod layers;
@@ -27,6 +28,8 @@ pub(crate) struct Context<'r, 'a> {
     pub out: &'r Path,
     /// Every run of the report, for sections that compare runs.
     pub all: &'r [Input<'a>],
+    /// Facts about the invocation (the tolerance of the compression summary).
+    pub report: &'r crate::setup::Context,
 }
 
 /// What rendering a section gives: its figures.
@@ -48,14 +51,24 @@ pub(crate) static SECTIONS: &[&dyn Section] = &[
     &budget::Budget,
     &evaluation::ReferenceEvaluation,
     &architectures::Architectures,
+    &compression::Compression,
     &layers::Layers,
     &transformer::Transformer,
     &full_data::FullData,
 ];
 
 /// Every section that applies to the runs, run by run, with their figures.
-pub(crate) fn render_all(out: &Path, inputs: &[Input<'_>], md: &mut Markdown) -> Result<Vec<Figure>, ReportError> {
-    let ctx = Context { out, all: inputs };
+pub(crate) fn render_all(
+    out: &Path,
+    inputs: &[Input<'_>],
+    report: &crate::setup::Context,
+    md: &mut Markdown,
+) -> Result<Vec<Figure>, ReportError> {
+    let ctx = Context {
+        out,
+        all: inputs,
+        report,
+    };
     let mut figures = Vec::new();
     for &input in inputs {
         for s in SECTIONS.iter().filter(|s| s.applies(input)) {

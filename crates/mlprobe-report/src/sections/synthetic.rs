@@ -13,7 +13,7 @@ use crate::figure::Figure;
 use crate::markdown::{Markdown, Table, num};
 use crate::panels::{LinePanel, Series};
 
-const BINARIZED: RowKey = RowKey::of(mlprobe_binarize::NAME);
+const BINARIZED: RowKey = RowKey::of(mlprobe_binarize::NAME).strategy(mlprobe_binarize::UNSCALED);
 
 /// Spearman between separation and gap beyond which the trend is named.
 const TREND: f64 = 0.3;
