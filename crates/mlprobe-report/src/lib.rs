@@ -108,17 +108,15 @@ fn write_claims(claims: &[Judgement], md: &mut Markdown) {
 /// The report of one model trained elsewhere: its compression summary,
 /// and why the paper's claims are not judged.
 fn write_lead(inputs: &[Input<'_>], tolerance: f64, md: &mut Markdown) {
-    use sections::compression::{Compression, legend, map_of, summarize, table};
+    use sections::compression::{Compression, legend, map_of, prune_grid, summarize, table};
     let map = map_of(inputs);
-    let summaries: Vec<_> = (inputs.iter())
-        .filter(|&&input| Compression.quantizes(input))
-        .flat_map(|&(exp, run)| (0..exp.tasks.len()).map(move |t| (exp, run, t)))
-        .map(|(exp, run, t)| summarize(exp, run, t, tolerance, &map))
-        .collect();
-    if !summaries.is_empty() {
-        md.heading(2, "Compression summary");
+    for &(exp, run) in inputs.iter().filter(|&&input| Compression.quantizes(input)) {
+        let summaries: Vec<_> = (0..exp.tasks.len())
+            .map(|t| summarize(exp, run, t, tolerance, &map))
+            .collect();
+        md.heading(2, &format!("Compression summary ({})", exp.name));
         md.table(&table(&summaries));
-        md.para(&legend(tolerance, &map));
+        md.para(&legend(tolerance, &map, &prune_grid(run)));
     }
     md.para("The paper's claims compare networks of an easy and a hard task, so one model does not judge them; the sections below give its numbers.");
 }

@@ -89,8 +89,9 @@ pub(crate) fn summarize(exp: &Experiment, run: &ExperimentRun, t: usize, tol: f6
     };
     let gap = |s: &str| median(&|u| Some(u.full - accuracy(u, mlprobe_binarize::NAME, s, 0.0)?));
     let gaps = ["none", "layer", "channel"].map(gap);
+    let arm = exp.tasks[t].arm_label();
     Summary {
-        task: task_name(exp, t),
+        task: [task_name(exp, t), arm].join(" ").trim_end().to_string(),
         full: median_full(run, t),
         prunable: median(&|u| prunable(u, tol)),
         bits: ["layer", "channel"].map(|s| median(&|u| bits(u, s, tol))),
@@ -136,10 +137,23 @@ pub(crate) fn table(rows: &[Summary]) -> Table {
     table
 }
 
+/// The pruned fractions (%) the run tried, for the legend.
+pub(crate) fn prune_grid(run: &ExperimentRun) -> String {
+    let grid = run
+        .units
+        .first()
+        .map(|u| levels(u, mlprobe_prune::NAME, "smallest"))
+        .unwrap_or_default();
+    grid.iter()
+        .map(|l| format!("{}", 100.0 * l))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// The sentence under every summary table: what its columns mean.
-pub(crate) fn legend(tol: f64, map: &Calibration) -> String {
+pub(crate) fn legend(tol: f64, map: &Calibration, grid: &str) -> String {
     format!(
-        "Medians over trained seeds. Within {tol} point(s) of full accuracy (`--tolerance`): the largest fraction of the smallest weights pruned (that fraction and every smaller one), the fewest bits of symmetric uniform quantization (that width and every wider one; one scale per layer or per output channel). Gaps in points: the paper's unscaled sign(w), and the signs times the mean |w| per layer or per output channel. Map percentile: the share of the {} {} pairs of the map ({}; {}) whose gap is at most this unscaled gap.",
+        "Medians over trained seeds. Within {tol} point(s) of full accuracy (`--tolerance`): the largest fraction of the smallest weights pruned (that fraction and every smaller one of the fractions tried, {grid} %), the fewest bits of symmetric uniform quantization (that width and every wider one; one scale per layer or per output channel). Gaps in points: the paper's unscaled sign(w), and the signs times the mean |w| per layer or per output channel. Map percentile: the share of the {} {} pairs of the map ({}; {}) whose gap is at most this unscaled gap.",
         map.pairs.len(),
         map.dataset,
         map.network,
@@ -196,7 +210,7 @@ impl Section for Compression {
         md.heading(2, &format!("From finding to decision: compression ({})", exp.name));
         let pick = |ts: &[usize]| ts.iter().map(|&t| all[t].clone()).collect::<Vec<_>>();
         md.table(&table(&pick(&named)));
-        md.para(&legend(tol, &map));
+        md.para(&legend(tol, &map, &prune_grid(run)));
         answers(exp, &all, &named, md);
         order_over_pairs(&all, &pairs, md);
         if !pairs.is_empty() {
@@ -212,7 +226,11 @@ impl Section for Compression {
 fn answers(exp: &Experiment, all: &[Summary], named: &[usize], md: &mut Markdown) {
     let mut lines = Vec::new();
     for &h in named.iter().filter(|&&t| exp.tasks[t].label == "hard") {
-        let same = |e: &&usize| exp.tasks[**e].label == "easy" && exp.tasks[**e].dataset == exp.tasks[h].dataset;
+        let (tasks, h_spec) = (&exp.tasks, &exp.tasks[h]);
+        let same = |e: &&usize| {
+            let spec = &tasks[**e];
+            spec.label == "easy" && spec.dataset == h_spec.dataset && spec.arm == h_spec.arm
+        };
         let Some(&e) = named.iter().find(same) else { continue };
         let (easy, hard) = (&all[e], &all[h]);
         let change = |s: usize| match (hard.gaps[0], hard.gaps[s]) {
@@ -221,7 +239,7 @@ fn answers(exp: &Experiment, all: &[Summary], named: &[usize], md: &mut Markdown
         };
         lines.push(format!(
             "{}: the hard task's gap is {} points unscaled; a scale per layer changes it by {} and one per channel by {} (the easy task's gaps: {} / {} / {}). Bits within tolerance, per layer: easy {}, hard {}; per channel: easy {}, hard {}.",
-            exp.tasks[h].dataset,
+            [h_spec.dataset.clone(), h_spec.arm_label()].join(" ").trim_end(),
             num(hard.gaps[0], 1),
             change(1),
             change(2),
