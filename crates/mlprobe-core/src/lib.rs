@@ -17,11 +17,13 @@
 //! ```
 
 mod adam;
+mod batch;
 pub mod cnn;
 pub mod device;
 pub mod errors;
 pub mod hyperparams;
 pub mod model;
+mod pixels;
 pub mod train;
 pub mod vit;
 

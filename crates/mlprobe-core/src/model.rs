@@ -104,15 +104,29 @@ impl StackedMlp {
 
     /// Log-probabilities `[M, batch, classes]` of inputs `[M, batch, features]`.
     pub(crate) fn log_probs(&self, x: Tensor<3>) -> Tensor<3> {
+        self.log_probs_after_first(x.matmul(self.weights[0].val()))
+    }
+
+    /// Log-probabilities from the first layer's product `x W` (before its
+    /// bias), however it was computed.
+    pub(crate) fn log_probs_after_first(&self, product: Tensor<3>) -> Tensor<3> {
         let last = self.weights.len() - 1;
-        let mut h = x;
+        let mut h = product + self.biases[0].val();
         for (l, (w, b)) in self.weights.iter().zip(&self.biases).enumerate() {
-            h = h.matmul(w.val()) + b.val();
+            if l > 0 {
+                h = h.matmul(w.val()) + b.val();
+            }
             if l < last {
                 h = activate(h, self.activation);
             }
         }
         log_softmax(h, 2)
+    }
+
+    /// The first layer's weights `[M, n_in, n_out]`: the parameter and its values.
+    pub(crate) fn first_weights(&self) -> (&Param<Tensor<3>>, Vec<f32>) {
+        let w = &self.weights[0];
+        (w, tensor_values(unshared(w.val().inner())))
     }
 
     /// The plain weight view of every model of the stack.
@@ -166,6 +180,14 @@ pub(crate) fn unstack_layers(weights: &[Param<Tensor<3>>], biases: &[Param<Tenso
                 .collect()
         })
         .collect()
+}
+
+/// `t` times one: the same bits in a tensor of its own. burn-ndarray hands
+/// the data of such a tensor over at once, but copies a shared one (a
+/// parameter's value) element by element: 7 us against 1.4 ms for a
+/// 784 x 64 layer, measured here.
+pub(crate) fn unshared<const D: usize>(t: Tensor<D>) -> Tensor<D> {
+    t.mul_scalar(1.0)
 }
 
 fn tensor_values<const D: usize>(t: Tensor<D>) -> Vec<f32> {

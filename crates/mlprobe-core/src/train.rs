@@ -24,11 +24,13 @@ use rand::seq::SliceRandom;
 use serde::{Deserialize, Serialize};
 
 use crate::adam::FusedAdam;
+use crate::batch::{Batch, FirstLayer, Forward};
 use crate::cnn::StackedCnn;
 use crate::device;
 use crate::errors::TrainError;
 use crate::hyperparams::TrainConfig;
 use crate::model::StackedMlp;
+use crate::pixels::PixelRows;
 use crate::vit::StackedVit;
 
 /// Adam's epsilon as in PyTorch (burn's default is 1e-5).
@@ -123,15 +125,15 @@ pub fn train(task: &Task, config: &TrainConfig, seed: u64) -> Result<TrainOutcom
 /// inputs `[M, batch, features]` to log-probabilities `[M, batch, classes]`),
 /// on `task.train`, each network's batches in the order its own `rng` draws;
 /// returns the model and every network's mean loss per epoch.
-fn fit<M: Module>(
+fn fit<'p, M: Module>(
     mut model: M,
     device: &Device,
     task: &Task,
     config: &TrainConfig,
-    rngs: &mut [ProbeRng],
-    log_probs: impl Fn(&M, Tensor<3>) -> Tensor<3>,
+    (rngs, pixels): (&mut [ProbeRng], Option<&'p PixelRows>),
+    forward: impl Fn(&M, Batch<'p>) -> Forward<'p>,
 ) -> (M, Vec<Vec<f32>>) {
-    let (m, n, dim, k) = (rngs.len(), task.train.len(), task.input_dim(), task.n_classes);
+    let (m, n, k) = (rngs.len(), task.train.len(), task.n_classes);
     let mut optim = ModuleOptimizer::from(FusedAdam {
         beta_1: 0.9,
         beta_2: 0.999,
@@ -148,23 +150,24 @@ fn fit<M: Module>(
         loss_sums.iter_mut().for_each(|s| *s = 0.0);
         for start in (0..n).step_by(config.batch_size) {
             let b = config.batch_size.min(n - start);
-            // Fresh buffers, moved into the tensors without a copy.
-            let mut xb: Vec<f32> = Vec::with_capacity(m * b * dim);
             let mut target = vec![0.0f32; m * b * k];
             for (j, order) in orders.iter().enumerate() {
                 for (r, &i) in order[start..start + b].iter().enumerate() {
-                    xb.extend_from_slice(task.train.row(i));
                     target[(j * b + r) * k + task.train.y[i] as usize] = 1.0;
                 }
             }
-            let x = Tensor::<3>::from_data(TensorData::new(xb, [m, b, dim]), device);
+            let batch = match pixels {
+                Some(inputs) => Batch::Pixels {
+                    inputs,
+                    rows: orders.iter().map(|o| o[start..start + b].to_vec()).collect(),
+                },
+                None => Batch::Dense(dense_batch(task, &orders, start, b, device)),
+            };
             let t = Tensor::<3>::from_data(TensorData::new(target, [m, b, k]), device);
+            let Forward { log_probs, first } = forward(&model, batch);
             // Each model's mean loss over its batch; their sum has each
             // model's own gradient.
-            let losses = (log_probs(&model, x) * t)
-                .sum_dim(2)
-                .sum_dim(1)
-                .mul_scalar(-1.0 / b as f64);
+            let losses = (log_probs * t).sum_dim(2).sum_dim(1).mul_scalar(-1.0 / b as f64);
             let values = losses
                 .clone()
                 .inner()
@@ -174,14 +177,49 @@ fn fit<M: Module>(
             for (s, v) in loss_sums.iter_mut().zip(values) {
                 *s += v as f64 * b as f64;
             }
-            let grads = GradientsParams::from_grads(losses.sum().backward(), &model);
-            model = optim.step(lr, model, grads);
+            let mut grads = losses.sum().backward();
+            let first_grad = first.map(|f| f.weight_grad(&mut grads));
+            let mut params = GradientsParams::from_grads(grads, &model);
+            if let Some((id, grad)) = first_grad {
+                params.register(id, grad);
+            }
+            model = optim.step(lr, model, params);
         }
         for (curve, s) in epoch_loss.iter_mut().zip(&loss_sums) {
             curve.push((s / n as f64) as f32);
         }
     }
     (model, epoch_loss)
+}
+
+/// An MLP stack's forward pass: burn's own on dense inputs; on pixels,
+/// the first layer's product from the non-zero pixels, then burn's.
+fn mlp_forward<'p>(model: &StackedMlp, batch: Batch<'p>, device: &Device) -> Forward<'p> {
+    match batch {
+        Batch::Dense(x) => Forward::dense(model.log_probs(x)),
+        Batch::Pixels { inputs, rows } => {
+            let first = FirstLayer::new(model.first_weights(), inputs, rows, device);
+            let log_probs = model.log_probs_after_first(first.product.clone());
+            Forward {
+                log_probs,
+                first: Some(first),
+            }
+        }
+    }
+}
+
+/// Each network's batch of dense inputs, `[M, b, features]`, from `start`
+/// of its order.
+fn dense_batch(task: &Task, orders: &[Vec<usize>], start: usize, b: usize, device: &Device) -> Tensor<3> {
+    let dim = task.input_dim();
+    // A fresh buffer, moved into the tensor without a copy.
+    let mut xb: Vec<f32> = Vec::with_capacity(orders.len() * b * dim);
+    for order in orders {
+        for &i in &order[start..start + b] {
+            xb.extend_from_slice(task.train.row(i));
+        }
+    }
+    Tensor::<3>::from_data(TensorData::new(xb, [orders.len(), b, dim]), device)
 }
 
 /// Trains one network per seed on `task.train`, all in one stack, and
@@ -219,17 +257,21 @@ pub fn train_stack(task: &Task, config: &TrainConfig, seeds: &[u64]) -> Result<V
     let (weights, curves) = match architecture {
         Architecture::Mlp => {
             let model = StackedMlp::new(&init, &device);
-            let (model, curves) = fit(model, &device, task, config, &mut rngs, StackedMlp::log_probs);
+            let pixels = PixelRows::of(&task.train);
+            let forward = |model: &StackedMlp, batch| mlp_forward(model, batch, &device);
+            let (model, curves) = fit(model, &device, task, config, (&mut rngs, pixels.as_ref()), forward);
             (model.valid().to_weights(), curves)
         }
         Architecture::Cnn(_) => {
             let model = StackedCnn::new(&init, &device);
-            let (model, curves) = fit(model, &device, task, config, &mut rngs, StackedCnn::log_probs);
+            let forward = |model: &StackedCnn, batch: Batch<'_>| Forward::dense(model.log_probs(batch.dense()));
+            let (model, curves) = fit(model, &device, task, config, (&mut rngs, None), forward);
             (model.valid().to_weights(), curves)
         }
         Architecture::Vit(_) => {
             let model = StackedVit::new(&init, &device);
-            let (model, curves) = fit(model, &device, task, config, &mut rngs, StackedVit::log_probs);
+            let forward = |model: &StackedVit, batch: Batch<'_>| Forward::dense(model.log_probs(batch.dense()));
+            let (model, curves) = fit(model, &device, task, config, (&mut rngs, None), forward);
             (model.valid().to_weights(), curves)
         }
     };
@@ -342,17 +384,23 @@ mod tests {
     }
 
     #[test]
-    fn training_reproduces_a_model_of_an_earlier_version_bit_for_bit() {
-        // Trained by the unstacked trainer (burn's Linear modules): relu
-        // 784-64-2, 75 epochs, seed 0, embedded MNIST 0 vs 7.
-        let path = concat!(
+    fn training_reproduces_the_stored_model_bit_for_bit() {
+        // Relu 784-64-2, 75 epochs, seed 0, embedded MNIST 0 vs 7, trained
+        // by this code (the first layer on the non-zero pixels); a change
+        // of its bits must bump the runner's TRAINING_VERSION, and
+        // `MLPROBE_BLESS=1` stores the new model.
+        let path = std::path::Path::new(concat!(
             env!("CARGO_MANIFEST_DIR"),
             "/../mlprobe-prune/tests/data/mnist-0-7-relu.safetensors"
-        );
-        let (earlier, _) = mlprobe_graph::load_model(std::path::Path::new(path)).unwrap();
+        ));
+        let (stored, meta) = mlprobe_graph::load_model(path).unwrap();
         let task = Task::from_classes(Embedded::Mnist.load(), &[0, 7]).unwrap();
         let config = TrainParams::embedded().check().unwrap();
-        assert_eq!(train(&task, &config, 0).unwrap().into_model().weights, earlier);
+        let trained = train(&task, &config, 0).unwrap().into_model().weights;
+        if std::env::var_os("MLPROBE_BLESS").is_some() {
+            return mlprobe_graph::save_model(path, &trained, &meta).unwrap();
+        }
+        assert_eq!(trained, stored);
     }
 
     #[test]

@@ -16,9 +16,6 @@ const STEP: Duration = Duration::from_millis(1);
 /// Most time to train a 10-epoch model.
 const TEN_EPOCHS: Duration = Duration::from_millis(150);
 
-/// Most time per model-step of the best stack.
-const STACKED_STEP: Duration = Duration::from_micros(250);
-
 /// One model per run: relu at 10 and 75 epochs, tanh at 75.
 pub(super) fn solo(s: &Setup) -> anyhow::Result<Vec<Target>> {
     let ten = ten_epochs(&s.relu)?;
@@ -123,27 +120,23 @@ fn stacked_run(task: &Task, config: &TrainConfig, repeat: usize) -> anyhow::Resu
         );
         all_same &= same;
     }
+    // A perfect dense step: every product of the step at the peak just measured.
+    let dense_limit = flops / (peak * 1e9);
     let products = step_products(&sizes, config.batch_size);
     println!(
-        "  the step's matrix products alone (forward, weight and input gradients, one model): {:.3} ms, {:.1} GFLOP/s",
+        "  burn's dense products of such a step (forward, weight and input gradients, one model): {:.3} ms, {:.1} GFLOP/s;\n  \
+         on pixel inputs the first layer sums the non-zero pixels instead (about a fifth of the entries on MNIST)\n",
         products * 1e3,
         flops / products / 1e9
-    );
-
-    println!(
-        "  of the best step: {:.3} ms in the products as burn-ndarray runs them (operands packed, the batch\n  \
-         transposed for the weight gradient), {:.3} ms in the rest (activations, loss, Adam, gathering the batch)\n",
-        products.min(best.0) * 1e3,
-        (best.0 - products).max(0.0) * 1e3
     );
     Ok(vec![
         Target::speed(
             format!(
-                "<= {:.2} ms per model-step, the best stack",
-                STACKED_STEP.as_secs_f64() * 1e3
+                "<= a dense step at the sgemm peak ({:.3} ms), the best stack",
+                dense_limit * 1e3
             ),
             format!("{:.3} ms (stack of {})", best.0 * 1e3, best.1),
-            best.0 <= STACKED_STEP.as_secs_f64(),
+            best.0 <= dense_limit,
         ),
         Target::check("stacked models are the models trained alone", all_same),
     ])
