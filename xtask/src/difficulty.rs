@@ -14,6 +14,9 @@ use mlprobe_tasks::{Dataset, Split};
 use crate::experiments::experiments_dir;
 use crate::flags::Difficulty;
 
+/// Inputs of the map's networks: MNIST's 28 x 28 pixels.
+const MAP_INPUTS: usize = 28 * 28;
+
 /// The experiment whose map calibrates the estimate.
 const MAP_EXPERIMENT: &str = "complexity-map";
 
@@ -116,14 +119,6 @@ fn calibration(results: &Path) -> anyhow::Result<Calibration> {
     let map: ComplexityMap =
         serde_json::from_str(&text).with_context(|| format!("{} is not a complexity map", path.display()))?;
     let exp = Experiment::load(&experiments_dir().join(format!("{MAP_EXPERIMENT}.toml")))?;
-    let spec = exp.tasks.first().context("the complexity map has no tasks")?;
-    let t = spec.training.params();
-    let network = format!(
-        "{} {}, {} seeds",
-        spec.training.network_label(784, 2),
-        t.activation,
-        exp.seeds
-    );
     let source = format!("cargo xtask reproduce, experiment {MAP_EXPERIMENT}");
-    Ok(Calibration::of_map(&map, &source, &network))
+    Calibration::of_experiment(&exp, &map, MAP_INPUTS, &source).context("the complexity map has no tasks")
 }

@@ -8,7 +8,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::complexity::ComplexityMap;
-use crate::stats::quantile;
+use crate::config::Experiment;
 
 /// One class pair of a calibration: its data-side distances and its gap.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -128,6 +128,19 @@ impl Calibration {
         }
     }
 
+    /// The pairs of the map of `exp`, whose networks read `inputs` values
+    /// (the network label and seed count say which networks the gaps are of).
+    pub fn of_experiment(exp: &Experiment, map: &ComplexityMap, inputs: usize, source: &str) -> Option<Self> {
+        let spec = exp.tasks.first()?;
+        let network = format!(
+            "{} {}, {} seeds",
+            spec.training.network_label(inputs, spec.classes.len()),
+            spec.training.params().activation,
+            exp.seeds
+        );
+        Some(Self::of_map(map, source, &network))
+    }
+
     /// Reads a calibration written by [`Calibration::to_json`].
     pub fn load(path: &Path) -> Result<Self, CalibrationError> {
         let shown = path.display().to_string();
@@ -159,11 +172,6 @@ impl Calibration {
     pub fn percentile(&self, gap: f64) -> f64 {
         let below = self.pairs.iter().filter(|p| p.gap <= gap).count();
         100.0 * below as f64 / self.pairs.len().max(1) as f64
-    }
-
-    /// The median gap over the pairs.
-    pub fn median_gap(&self) -> Option<f64> {
-        quantile(&self.pairs.iter().map(|p| p.gap).collect::<Vec<_>>(), 0.5)
     }
 
     /// The least-squares predictor over every pair; `None` with too few

@@ -167,18 +167,9 @@ pub(crate) fn map_of(all: &[Input<'_>]) -> Calibration {
     all.iter()
         .find_map(|(exp, run)| {
             let map = run.complexity.as_ref()?;
-            let spec = exp.tasks.first()?;
-            let network = format!(
-                "{} {}, {} seeds",
-                crate::panels::network(exp, run, 0),
-                spec.training.params().activation,
-                exp.seeds
-            );
-            Some(Calibration::of_map(
-                map,
-                &format!("the {} experiment of this run", exp.name),
-                &network,
-            ))
+            let inputs = run.units.first()?.inputs;
+            let source = format!("the {} experiment of this run", exp.name);
+            Calibration::of_experiment(exp, map, inputs, &source)
         })
         .unwrap_or_else(Calibration::shipped)
 }
