@@ -2,38 +2,29 @@
 //! vector; zero (pruned) entries stay zero. Fresh noise on every call.
 
 use mlprobe_graph::{Perturbation, ProbeRng, WeightStack};
-use rand::RngExt;
-use rand_distr::{Distribution, StandardNormal};
 
+use crate::draw::Bits;
 use crate::hyperparams::{Noise, NoiseKind};
 
-/// Adds noise of `kind` at `level` to the non-zero entries of `values`.
+/// Adds noise of `kind` at `level` to the non-zero entries of `values`; only
+/// non-zero entries consume random bits.
 pub fn add_noise(values: &[f32], kind: NoiseKind, level: f64, rng: &mut ProbeRng) -> Vec<f32> {
-    let uniform = |rng: &mut ProbeRng| {
-        if level > 0.0 {
-            rng.random_range(-level..=level)
-        } else {
-            0.0
-        }
-    };
+    let mut bits = Bits::new(rng);
+    // One loop per kind, so that the kind is not matched per weight.
+    match kind {
+        NoiseKind::Gaussian => perturb(values, |w| w + level * bits.normal()),
+        NoiseKind::Uniform => perturb(values, |w| w + bits.symmetric(level)),
+        NoiseKind::Multiplicative => perturb(values, |w| w * bits.symmetric(level)),
+        NoiseKind::Relative => perturb(values, |w| w * (1.0 + bits.symmetric(level))),
+    }
+}
+
+/// `noisy` applied, in f64, to the non-zero entries of `values`.
+#[inline]
+fn perturb(values: &[f32], mut noisy: impl FnMut(f64) -> f64) -> Vec<f32> {
     values
         .iter()
-        .map(|&w| {
-            if w == 0.0 {
-                return 0.0;
-            }
-            let w64 = w as f64;
-            let out = match kind {
-                NoiseKind::Gaussian => {
-                    let z: f64 = StandardNormal.sample(rng);
-                    w64 + level * z
-                }
-                NoiseKind::Uniform => w64 + uniform(rng),
-                NoiseKind::Multiplicative => w64 * uniform(rng),
-                NoiseKind::Relative => w64 * (1.0 + uniform(rng)),
-            };
-            out as f32
-        })
+        .map(|&w| if w == 0.0 { 0.0 } else { noisy(w as f64) as f32 })
         .collect()
 }
 

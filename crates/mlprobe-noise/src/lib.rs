@@ -25,6 +25,7 @@
 //! ```
 
 mod algorithm;
+mod draw;
 mod errors;
 mod hyperparams;
 
@@ -36,7 +37,7 @@ pub use mlprobe_graph::prelude::*;
 
 /// Bumped whenever this probe's output for the same input and seed changes,
 /// so that stored results of older versions are computed again.
-pub const VERSION: u32 = 1;
+pub const VERSION: u32 = 2;
 
 /// The probe's name in experiment files and in the `probe` column.
 pub const NAME: &str = "noise";

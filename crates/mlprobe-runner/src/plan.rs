@@ -32,6 +32,21 @@ pub struct PendingUnit {
     /// for an MLP; for a CNN or a ViT, the multiply-adds of its forward pass
     /// (a kernel is applied at every position, a projection to every token).
     pub weights: u64,
+    /// How its model would be trained, which sets the cost of that work.
+    pub training: TrainingPath,
+}
+
+/// How the runner trains a model, each at its own cost per example and
+/// weight (`reproduce --plan` measures the three).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TrainingPath {
+    /// An MLP on images, in a stack: its first layer sums the non-zero
+    /// pixels only.
+    PixelStack,
+    /// An MLP on other inputs, or a ViT, in a stack.
+    DenseStack,
+    /// A CNN, alone.
+    Alone,
 }
 
 /// The plan of one experiment.
@@ -92,6 +107,11 @@ pub fn plan(
                 weights: match spec.training.params().architecture {
                     ArchitectureKind::Mlp => spec.training.weights(inputs, spec.classes.len()),
                     _ => spec.training.multiply_adds(inputs, spec.classes.len()),
+                },
+                training: match (spec.training.params().architecture, &spec.source) {
+                    (ArchitectureKind::Cnn, _) => TrainingPath::Alone,
+                    (ArchitectureKind::Mlp, DataSource::Embedded(_) | DataSource::Dir(_)) => TrainingPath::PixelStack,
+                    _ => TrainingPath::DenseStack,
                 },
             });
         }

@@ -655,7 +655,13 @@ mod tests {
             ]
         );
         assert!(expand(&s, false).iter().all(|p| p.draws == 3));
-        assert_eq!(expand(&s, false)[0].identity, "noise@1+prune@1+randomize@1");
+        let identity = format!(
+            "noise@{}+prune@{}+randomize@{}",
+            mlprobe_noise::VERSION,
+            mlprobe_prune::VERSION,
+            mlprobe_randomize::VERSION
+        );
+        assert_eq!(expand(&s, false)[0].identity, identity);
     }
 
     #[test]
