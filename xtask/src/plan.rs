@@ -128,7 +128,7 @@ pub fn print(experiments: &[Experiment], opts: &RunOptions, shard: Option<Shard>
         shard.map(|s| format!(", shard {s}")).unwrap_or_default()
     );
     println!(
-        "measured here (one thread), ns per example and weight: training {:.2} (MLP stack on pixels), {:.2} (MLP stack on dense inputs), {:.2} (a CNN alone); evaluation {:.3}\n",
+        "measured here (one thread), ns per example and weight: training {:.2} (MLP stack on pixels), {:.2} (MLP stack on dense inputs), {:.2} (one model alone, as a CNN trains); evaluation {:.3}\n",
         speed.pixel_stack * 1e9,
         speed.dense_stack * 1e9,
         speed.alone * 1e9,
