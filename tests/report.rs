@@ -228,3 +228,46 @@ fn architectures_and_a_transformer_layer_by_layer_have_their_sections() {
         );
     }
 }
+
+#[test]
+fn the_reference_comparison_sets_both_evaluations_and_statistics_side_by_side() {
+    let probes = "[[probes]]\nprobe = \"flip\"\nstrategies = [\"smallest\", \"random\", \"largest\"]\nlevels = [0, 0.3, 0.45, 0.6]\n\
+        [[probes]]\nprobe = \"prune\"\nstrategies = [\"smallest\"]\nlevels = [0, 0.5]\n";
+    let toml = mlprobe_e2e::tiny_toml(3, probes)
+        .replace("activation = \"relu\"", "activation = \"tanh\"")
+        .replace("epochs = 75", "epochs = 5")
+        .replace(
+            "[runs]",
+            "[evaluation]\nbiases = [\"trained\", \"fresh\"]\nactivation = [\"trained\", \"relu\"]\n[runs]",
+        )
+        .replace(
+            "quick_seeds = 1",
+            "quick_seeds = 1\nstatistics = [\"trained\", \"all\"]",
+        );
+    let exp = experiment("reference-compat", &toml);
+    let out = tempfile::tempdir().unwrap();
+    let run = run_experiment(&exp, &options(out.path())).unwrap();
+    assert_eq!(run.experiment.tasks.len(), 2 * 4 * 2);
+    let report = write_report(out.path(), &[(&run.experiment, &run)], &report_context())
+        .unwrap()
+        .path;
+    let md = String::from_utf8(read(&report)).unwrap();
+    for text in [
+        "## The paper's flip and pruning panels: mlprobe's choices and the reference's (reference-compat)",
+        "| mnist hard 7-9 | 3 |",
+        "the grid's levels nearest 0.3, 0.45, 0.6",
+        "| mlprobe's (trained biases, training activation) | trained |",
+        "| the reference's (fresh biases, relu) | all |",
+        "trained + failed 1/3",
+        "At q = 0.60, against the paper's ~50 %",
+        "mnist prune smallest: mlprobe (solid",
+    ] {
+        assert!(md.contains(text), "missing {text:?} in\n{md}");
+    }
+    let figures = out.path().join("figures");
+    assert!(
+        figures
+            .join("reference-compat_mlprobe_vs_reference-mnist-flip-random.png")
+            .is_file()
+    );
+}

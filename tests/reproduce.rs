@@ -80,3 +80,31 @@ fn a_class_missing_from_the_data_is_a_clear_error_and_keeps_earlier_results() {
     assert!(err.contains("class 11 is not in dataset mnist"), "{err}");
     assert!(!out.path().join("tiny").exists(), "nothing half-written");
 }
+
+#[test]
+fn a_list_of_statistics_re_summarises_a_finished_run_without_evaluating() {
+    let out = tempfile::tempdir().unwrap();
+    let exp = tiny_experiment(2);
+    let first = run_experiment(&exp, &options(out.path())).unwrap();
+    let csv = read(&first.dir.join("results.csv"));
+    // A threshold most hard runs miss, so that the two statistics differ.
+    let toml = mlprobe_e2e::tiny_toml(2, "[[probes]]\nprobe = \"binarize\"\n").replace(
+        "quick_seeds = 1",
+        "quick_seeds = 1\nfailed_below = 98.5\nstatistics = [\"trained\", \"all\"]",
+    );
+    let both = mlprobe_runner::Experiment::from_toml("tiny", &toml, Path::new("tiny.toml")).unwrap();
+    let run = run_experiment(&both, &options(out.path())).unwrap();
+    assert_eq!((run.computed_now, run.trained_now, run.evaluated), (0, 0, 4));
+    assert_eq!(read(&run.dir.join("results.csv")), csv, "the rows do not change");
+    assert_eq!(run.experiment.tasks.len(), 4);
+    let hard = &run.summary.results["mnist"];
+    let (trained, all) = (&hard["hard statistics=trained"], &hard["hard statistics=all"]);
+    assert_eq!((trained.runs, trained.failed), (all.runs, all.failed));
+    assert_eq!(trained.full.map_or(0, |q| q.n), trained.trained);
+    assert_eq!(all.full.unwrap().n, 2, "all runs count, failed ones included");
+    let medians = String::from_utf8(read(&run.dir.join("medians.csv"))).unwrap();
+    assert!(
+        medians.lines().next().unwrap().contains("mnist/hard statistics=all"),
+        "{medians}"
+    );
+}

@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::time::Instant;
 
-use mlprobe_runner::{Experiment, ExperimentRun, RunOptions, medians_table, run_experiment, summary_table};
+use mlprobe_runner::{Experiment, ExperimentRun, RunOptions, Statistics, medians_table, run_experiment, summary_table};
 
 /// Runs the experiments one after the other, printing each, then writes the report.
 pub fn run_all(experiments: &[Experiment], opts: &RunOptions, tolerance: f64) -> anyhow::Result<()> {
@@ -15,7 +15,7 @@ pub fn run_all(experiments: &[Experiment], opts: &RunOptions, tolerance: f64) ->
         print_run(&run);
         runs.push(run);
     }
-    let inputs: Vec<(&Experiment, &ExperimentRun)> = experiments.iter().zip(&runs).collect();
+    let inputs: Vec<(&Experiment, &ExperimentRun)> = runs.iter().map(|r| (&r.experiment, r)).collect();
     write(&opts.out, &inputs, start, tolerance)
 }
 
@@ -24,7 +24,7 @@ pub fn run_all(experiments: &[Experiment], opts: &RunOptions, tolerance: f64) ->
 pub fn print_run(run: &ExperimentRun) {
     println!("{}", summary_table(&run.summary));
     match medians_table(&run.medians, 60).filter(|_| run.medians.tasks.len() <= 6) {
-        Some(table) => println!("median accuracy (%) over trained seeds:\n{table}"),
+        Some(table) => println!("median accuracy (%) over {}:\n{table}", counted_seeds(run)),
         None => println!(
             "median accuracy (%) of {} sweep points: {}",
             run.medians.lines.len(),
@@ -33,13 +33,22 @@ pub fn print_run(run: &ExperimentRun) {
     }
     println!(
         "{} units ({} evaluated now, {} of them trained now; {} resumed from earlier runs) in {:.1} s -> {}\n",
-        run.units.len(),
+        run.evaluated,
         run.computed_now,
         run.trained_now,
-        run.units.len() - run.computed_now,
+        run.evaluated - run.computed_now,
         run.wall.as_secs_f64(),
         run.dir.display()
     );
+}
+
+/// Which seeds the medians of a run are over, in words.
+fn counted_seeds(run: &ExperimentRun) -> &'static str {
+    match run.experiment.statistics.as_slice() {
+        [Statistics::Trained] => "trained seeds",
+        [Statistics::All] => "all seeds, failed ones included",
+        _ => "the seeds of each column's statistics",
+    }
 }
 
 /// Draws the figures, writes `out/REPORT.md` and prints the claims.

@@ -212,7 +212,7 @@ pub(crate) fn probe_mlp<'py>(
         heads: 0,
         layers: layers.unwrap_or_default(),
     };
-    let runs = py.detach(|| -> Result<Vec<(Experiment, ExperimentRun)>, PyErr> {
+    let runs = py.detach(|| -> Result<Vec<ExperimentRun>, PyErr> {
         let data = GivenData::load(source, classes.as_deref()).map_err(value_error)?;
         let (net, notes) = reading.read(&model, &data, classes.is_some()).map_err(value_error)?;
         let given = GivenModel::new(&model, net, notes);
@@ -233,12 +233,11 @@ pub(crate) fn probe_mlp<'py>(
             let file = experiment_text(arg)?;
             let exp = Experiment::from_toml(&file.name, &file.text, &file.path).map_err(value_error)?;
             let exp = exp.probing(given.clone(), spec.clone(), seed).map_err(value_error)?;
-            let run = run_experiment(&exp, &opts).map_err(os_error)?;
-            runs.push((exp, run));
+            runs.push(run_experiment(&exp, &opts).map_err(os_error)?);
         }
         Ok(runs)
     })?;
-    let inputs: Vec<(&Experiment, &ExperimentRun)> = runs.iter().map(|(e, r)| (e, r)).collect();
+    let inputs: Vec<(&Experiment, &ExperimentRun)> = runs.iter().map(|r| (&r.experiment, r)).collect();
     let context = mlprobe_report::Context {
         command: format!("mlprobe.probe_mlp({})", model.display()),
         threads: rayon::current_num_threads(),
@@ -249,8 +248,9 @@ pub(crate) fn probe_mlp<'py>(
     py.detach(|| mlprobe_report::write_report(&out, &inputs, &context))
         .map_err(os_error)?;
     let mut rows = Vec::new();
-    for (exp, run) in &runs {
-        let all: Vec<Row> = run.units.iter().flat_map(|u| u.rows.iter().cloned()).collect();
+    for run in &runs {
+        let exp = &run.experiment;
+        let all: Vec<Row> = run.rows().cloned().collect();
         let mut dicts = rows_to_dicts(py, &all, &exp.columns)?;
         for d in &mut dicts {
             d.set_item("experiment", &exp.name)?;

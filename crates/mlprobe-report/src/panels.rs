@@ -1,7 +1,6 @@
 //! What the figures show: the rows of a run grouped into panels, with
 //! quartiles over trained seeds.
 
-use mlprobe_core::RunStatus;
 use mlprobe_graph::Registry;
 use mlprobe_runner::{Experiment, ExperimentRun, Quartiles};
 
@@ -126,13 +125,9 @@ pub struct Panels {
 /// The categories of a box panel: a strategy and its row indices each.
 type Categories = Vec<(String, Vec<usize>)>;
 
-/// Accuracies of row `r` over the trained seeds of task `t`.
+/// Accuracies of row `r` over the counted seeds of task `t` (its trained ones by default).
 pub(crate) fn column(run: &ExperimentRun, t: usize, r: usize) -> Vec<f64> {
-    run.units
-        .iter()
-        .filter(|u| u.task == t && u.status == RunStatus::Trained)
-        .map(|u| u.rows[r].accuracy)
-        .collect()
+    run.counted(t).map(|u| u.rows[r].accuracy).collect()
 }
 
 /// The box panel of a probe's single-level sweeps (`cats`: strategy and
@@ -240,7 +235,7 @@ pub fn panels(exp: &Experiment, run: &ExperimentRun) -> Panels {
                         .collect();
                     if !points.is_empty() {
                         series.push(Series {
-                            task: exp.tasks[t].label.clone(),
+                            task: exp.tasks[t].full_label(),
                             classes: exp.tasks[t].classes_label(),
                             task_index: t,
                             signed,

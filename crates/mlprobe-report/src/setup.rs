@@ -51,8 +51,10 @@ fn networks(inputs: &[Input<'_>]) -> String {
 /// swept task counted together).
 fn trained(run: &ExperimentRun) -> String {
     let mut tasks: Vec<(String, usize, usize)> = Vec::new();
+    let first = run.experiment.statistics.first().copied().unwrap_or_default();
     for (d, by_label) in &run.summary.results {
-        for (label, t) in by_label {
+        // A list of statistics summarises the same runs once per value.
+        for (label, t) in by_label.iter().filter(|(_, t)| t.statistics == first) {
             // A swept task's label is `<label> <key>=<value>...`.
             let name = format!("{d} {}", label.split(' ').next().unwrap_or(label));
             match tasks.iter_mut().find(|(n, _, _)| *n == name) {
@@ -65,7 +67,8 @@ fn trained(run: &ExperimentRun) -> String {
         }
     }
     let (trained, failed): (usize, usize) = tasks.iter().fold((0, 0), |(a, b), t| (a + t.1, b + t.2));
-    let arms: usize = run.summary.results.values().map(|m| m.len()).sum();
+    let arms: usize =
+        run.summary.results.values().map(|m| m.len()).sum::<usize>() / run.experiment.statistics.len().max(1);
     let count = match (tasks.len(), arms) {
         (1, 1) => format!("{trained} of {} runs trained", trained + failed),
         (n, a) if a > n => format!(

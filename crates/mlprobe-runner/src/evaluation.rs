@@ -96,7 +96,7 @@ impl Default for Evaluation {
 
 impl Evaluation {
     /// Whether this is mlprobe's own evaluation.
-    pub(crate) fn is_default(&self) -> bool {
+    pub fn is_default(&self) -> bool {
         *self == Self::default()
     }
 

@@ -60,7 +60,7 @@ mod units;
 
 pub use builtin::builtin_probes;
 pub use calibration::{Calibration, CalibrationError, CalibrationPair, GapPredictor, LeaveOneOut};
-pub use complexity::{ComplexityMap, PairResult};
+pub use complexity::{BOOTSTRAP_RESAMPLES, ComplexityMap, MapStability, PairResult};
 pub use config::{DataSource, Experiment, GivenModel, GivenTask, MapSection, TaskSpec, UnitId};
 pub use data::load_tasks;
 pub use errors::{ConfigError, InvalidKey, RunError, error_chain};
@@ -72,7 +72,7 @@ pub use probes::{Grid, ProbeSpec, Scale, StageSpec, SweepPoint};
 pub use resonance::{BINS, Resonance, ResonanceSummary, ResonanceUnit};
 pub use run::{ExperimentRun, RunOptions, UnitsDone, run_experiment, run_experiment_with, run_units};
 pub use shard::{Shard, ShardError, UnitRef, partition};
-pub use stats::{Quartiles, quantile, spearman};
+pub use stats::{Quartiles, Statistics, quantile, spearman};
 pub use store::Store;
 pub use sweep_eval::{
     LayerSimilarity, PointResult, evaluate_points, evaluate_points_measured, from_scratch, incremental,

@@ -1,5 +1,6 @@
 //! What a run writes: `results.csv` (one row per evaluation) and
-//! `summary.json` (quartiles over trained seeds per dataset and task).
+//! `summary.json` (quartiles over the seeds its statistics count, trained
+//! ones by default, per dataset and task).
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -10,7 +11,7 @@ use serde::Serialize;
 
 use crate::config::Experiment;
 use crate::errors::RunError;
-use crate::stats::Quartiles;
+use crate::stats::{Quartiles, Statistics};
 
 /// The header of `results.csv`, fixed by the output contract.
 pub const CSV_HEADER: &str = "dataset,task,classes,seed,probe,strategy,level,signed,accuracy";
@@ -113,11 +114,26 @@ impl UnitResult {
     }
 }
 
-/// Quartiles over the trained seeds of one task.
+/// The units of task `t` that its statistics count (see
+/// [`crate::TaskSpec::statistics`]), in the order given.
+pub(crate) fn counted<'a>(
+    exp: &'a Experiment,
+    units: &'a [UnitResult],
+    t: usize,
+) -> impl Iterator<Item = &'a UnitResult> + 'a {
+    let statistics = exp.tasks[t].statistics;
+    (units.iter()).filter(move |u| u.task == t && statistics.counts(u.status))
+}
+
+/// Quartiles over the counted seeds of one task (the trained ones unless
+/// its statistics say `all`).
 #[derive(Debug, Clone, Serialize)]
 pub struct TaskSummary {
     /// Classes, e.g. `7-9`.
     pub classes: String,
+    /// The runs its quartiles are over (absent for the default, `trained`).
+    #[serde(skip_serializing_if = "Statistics::is_trained")]
+    pub statistics: Statistics,
     /// The task's values of the experiment's swept keys (absent without a sweep).
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub arm: BTreeMap<String, String>,
@@ -128,7 +144,7 @@ pub struct TaskSummary {
     pub runs: usize,
     /// Runs at or above the threshold.
     pub trained: usize,
-    /// Runs below the threshold (left out of the statistics).
+    /// Runs below the threshold (left out of the statistics unless they are `all`).
     pub failed: usize,
     /// Full-precision accuracy (%).
     pub full: Option<Quartiles>,
@@ -136,7 +152,7 @@ pub struct TaskSummary {
     pub binarized: Option<Quartiles>,
     /// Per-seed gap full - binarized (points).
     pub gap: Option<Quartiles>,
-    /// Measurements of the perturbations over trained seeds, e.g.
+    /// Measurements of the perturbations over the counted seeds, e.g.
     /// `"randomize/G/0/false rewired_fraction"`.
     pub measures: BTreeMap<String, Quartiles>,
 }
@@ -164,16 +180,17 @@ impl Summary {
         let mut results: BTreeMap<String, BTreeMap<String, TaskSummary>> = BTreeMap::new();
         for (t, spec) in exp.tasks.iter().enumerate() {
             let mine: Vec<&UnitResult> = units.iter().filter(|u| u.task == t).collect();
-            let trained: Vec<&&UnitResult> = mine.iter().filter(|u| u.status == RunStatus::Trained).collect();
-            let full: Vec<f64> = trained.iter().map(|u| u.full).collect();
-            let bin: Vec<(f64, f64)> = trained
+            let trained = mine.iter().filter(|u| u.status == RunStatus::Trained).count();
+            let counted: Vec<&UnitResult> = counted(exp, units, t).collect();
+            let full: Vec<f64> = counted.iter().map(|u| u.full).collect();
+            let bin: Vec<(f64, f64)> = counted
                 .iter()
                 .filter_map(|u| u.binarized().map(|b| (u.full, b)))
                 .collect();
             let binarized: Vec<f64> = bin.iter().map(|(_, b)| *b).collect();
             let gap: Vec<f64> = bin.iter().map(|(f, b)| f - b).collect();
             let mut by_name: BTreeMap<String, Vec<f64>> = BTreeMap::new();
-            for u in &trained {
+            for u in &counted {
                 for (name, value) in &u.measures {
                     by_name.entry(name.clone()).or_default().push(*value);
                 }
@@ -190,11 +207,12 @@ impl Summary {
                 spec.full_label(),
                 TaskSummary {
                     classes: spec.classes_label(),
+                    statistics: spec.statistics,
                     arm: spec.arm.iter().cloned().collect(),
                     steps,
                     runs: mine.len(),
-                    trained: trained.len(),
-                    failed: mine.len() - trained.len(),
+                    trained,
+                    failed: mine.len() - trained,
                     full: Quartiles::of(&full),
                     binarized: Quartiles::of(&binarized),
                     gap: Quartiles::of(&gap),
@@ -216,14 +234,14 @@ impl Summary {
 /// The `(probe, strategy, level, signed)` columns of a sweep point's rows.
 pub type PointLabel = (String, String, f64, bool);
 
-/// Median accuracy over trained seeds of every sweep point, per task: the
-/// content of `medians.csv`.
+/// Median accuracy over the counted seeds of every sweep point, per task:
+/// the content of `medians.csv`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Medians {
     /// Column names of the tasks, `dataset/label`.
     pub tasks: Vec<String>,
     /// One line per point: `(probe, strategy, level, signed)` and a median per task
-    /// (`None` where no seed of the task trained).
+    /// (`None` where the task counts no seed).
     pub lines: Vec<(PointLabel, Vec<Option<f64>>)>,
 }
 
@@ -249,11 +267,7 @@ impl Medians {
             .map(|(i, r)| {
                 let medians = (0..exp.tasks.len())
                     .map(|t| {
-                        let values: Vec<f64> = units
-                            .iter()
-                            .filter(|u| u.task == t && u.status == RunStatus::Trained)
-                            .map(|u| u.rows[i].accuracy)
-                            .collect();
+                        let values: Vec<f64> = counted(exp, units, t).map(|u| u.rows[i].accuracy).collect();
                         crate::stats::quantile(&values, 0.5)
                     })
                     .collect();
@@ -264,7 +278,7 @@ impl Medians {
     }
 
     /// The CSV text: `probe,strategy,level,signed,<task>...`, a median per
-    /// task (empty where no seed trained).
+    /// task (empty where it counts no seed).
     pub(crate) fn csv(&self) -> Result<Vec<u8>, csv::Error> {
         let header = ["probe", "strategy", "level", "signed"]
             .into_iter()

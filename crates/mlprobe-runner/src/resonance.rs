@@ -6,7 +6,6 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use mlprobe_binarize::{Binarize, sign};
-use mlprobe_core::RunStatus;
 use mlprobe_graph::{Evaluator, Perturbation, WeightStack, probe_rng};
 use mlprobe_tasks::Task;
 
@@ -114,7 +113,7 @@ pub(crate) fn analyse(
     let mut out_units = Vec::new();
     // Units come task by task: each task is loaded once.
     let mut current: Option<(usize, Task)> = None;
-    for u in units.iter().filter(|u| u.status == RunStatus::Trained) {
+    for u in (units.iter()).filter(|u| exp.tasks[u.task].statistics.counts(u.status)) {
         if current.as_ref().is_none_or(|(t, _)| *t != u.task) {
             current = Some((u.task, tasks.load(u.task)?));
         }

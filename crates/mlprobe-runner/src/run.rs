@@ -44,8 +44,14 @@ impl RunOptions {
 pub struct ExperimentRun {
     /// The experiment's folder.
     pub dir: PathBuf,
-    /// Per-unit results, in (task, seed) order.
+    /// The experiment as its outputs summarise it ([`Experiment::summarised`]):
+    /// the one run, with a task per `statistics` value when that is a list.
+    pub experiment: Experiment,
+    /// Per-unit results, in (task, seed) order of [`ExperimentRun::experiment`]'s
+    /// tasks: a unit evaluated once appears once per `statistics` value.
     pub units: Vec<UnitResult>,
+    /// Units evaluated or read back (each once, whatever the statistics).
+    pub evaluated: usize,
     /// The summary written to `summary.json`.
     pub summary: Summary,
     /// The medians written to `medians.csv`.
@@ -91,22 +97,31 @@ pub fn run_experiment_with(
 
     let dir = store.experiment_dir(exp);
     let rows: Vec<Row> = done.iter().flat_map(|u| u.rows.iter().cloned()).collect();
-    let summary = Summary::new(exp, &seeds, &done);
-    let medians = Medians::new(exp, &done);
-    write_outputs(&dir, (&rows, &exp.columns), &medians, &summary)?;
     let resonance = resonance::analyse(exp, &store, &tasks, &done, points)?;
+    let complexity = complexity::build(exp, &done)?;
+    let (evaluated, trained_now, computed_now) = (
+        done.len(),
+        done.iter().filter(|u| u.trained_now).count(),
+        done.iter().filter(|u| u.computed_now).count(),
+    );
+    let view = exp.summarised();
+    let units = summarised_units(exp, done);
+    let summary = Summary::new(&view, &seeds, &units);
+    let medians = Medians::new(&view, &units);
+    write_outputs(&dir, (&rows, &exp.columns), &medians, &summary)?;
     if let Some(r) = &resonance {
         resonance::write(&dir, r)?;
     }
-    let complexity = complexity::build(exp, &done)?;
     if let Some(map) = &complexity {
         complexity::write(&dir, map)?;
     }
     Ok(ExperimentRun {
         dir,
-        trained_now: done.iter().filter(|u| u.trained_now).count(),
-        computed_now: done.iter().filter(|u| u.computed_now).count(),
-        units: done,
+        experiment: view,
+        units,
+        evaluated,
+        trained_now,
+        computed_now,
         summary,
         medians,
         resonance,
@@ -114,6 +129,39 @@ pub fn run_experiment_with(
         wall: start.elapsed(),
         training,
     })
+}
+
+impl ExperimentRun {
+    /// The units of task `t` (of [`ExperimentRun::experiment`]) that its
+    /// statistics count: its trained runs, or all of them.
+    pub fn counted(&self, t: usize) -> impl Iterator<Item = &UnitResult> {
+        crate::output::counted(&self.experiment, &self.units, t)
+    }
+
+    /// The rows of `results.csv`: every evaluated unit's, once.
+    pub fn rows(&self) -> impl Iterator<Item = &Row> {
+        let evaluated_tasks = self.experiment.tasks.len() / self.experiment.statistics.len().max(1);
+        (self.units.iter())
+            .filter(move |u| u.task < evaluated_tasks)
+            .flat_map(|u| u.rows.iter())
+    }
+}
+
+/// The evaluated units of `exp` as [`Experiment::summarised`] sees them:
+/// once per `statistics` value, task `t` of the `k`-th value at index
+/// `t + k * exp.tasks.len()`.
+fn summarised_units(exp: &Experiment, done: Vec<UnitResult>) -> Vec<UnitResult> {
+    if exp.statistics.len() < 2 {
+        return done;
+    }
+    (0..exp.statistics.len())
+        .flat_map(|k| {
+            done.iter().map(move |u| UnitResult {
+                task: u.task + k * exp.tasks.len(),
+                ..u.clone()
+            })
+        })
+        .collect()
 }
 
 /// What computing part of an experiment's units did (see [`run_units`]).
@@ -207,4 +255,75 @@ fn compute(
         });
     }
     Ok((done, training))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use mlprobe_core::RunStatus;
+
+    use super::*;
+    use crate::stats::Statistics;
+
+    /// A unit of task 0 with this full accuracy and one binarized row.
+    fn unit(seed: u64, full: f64, binarized: f64) -> UnitResult {
+        let row = |probe: &str, accuracy| Row {
+            dataset: "mnist".into(),
+            task: "hard".into(),
+            classes: "7-9".into(),
+            seed,
+            probe: probe.into(),
+            strategy: "none".into(),
+            level: 0.0,
+            signed: probe == "binarize",
+            accuracy,
+            extra: Vec::new(),
+        };
+        UnitResult {
+            task: 0,
+            test_images: 400,
+            train_images: 1600,
+            inputs: 784,
+            seed,
+            full,
+            status: RunStatus::from_accuracy(full, 70.0),
+            rows: vec![row("none", full), row("binarize", binarized)],
+            measures: Vec::new(),
+            trained_now: false,
+            computed_now: false,
+        }
+    }
+
+    #[test]
+    fn a_list_of_statistics_summarises_the_same_units_each_way() {
+        let text = "[training]\nhidden = [8]\nactivation = \"tanh\"\nepochs = 1\nbatch_size = 8\nlearning_rate = 0.01\n\
+                    [runs]\nseeds = 3\nquick_seeds = 3\nstatistics = [\"trained\", \"all\"]\n\
+                    [[tasks]]\nlabel = \"hard\"\ndataset = \"mnist\"\nclasses = [7, 9]\n[[probes]]\nprobe = \"binarize\"\n";
+        let exp = Experiment::from_toml("t", text, Path::new("t.toml")).unwrap();
+        let done = vec![unit(0, 98.0, 60.0), unit(1, 52.0, 52.0), unit(2, 96.0, 50.0)];
+        let view = exp.summarised();
+        let units = summarised_units(&exp, done);
+        assert_eq!(units.len(), 6);
+        let summary = Summary::new(&view, &[0, 1, 2], &units);
+        let trained = &summary.results["mnist"]["hard statistics=trained"];
+        let all = &summary.results["mnist"]["hard statistics=all"];
+        assert_eq!((trained.trained, trained.failed), (2, 1));
+        assert_eq!(
+            (all.trained, all.failed),
+            (2, 1),
+            "the counts do not depend on the statistics"
+        );
+        assert_eq!(trained.full.unwrap().n, 2);
+        assert_eq!(trained.full.unwrap().median, 97.0);
+        assert_eq!(all.full.unwrap().n, 3);
+        assert_eq!(all.full.unwrap().median, 96.0);
+        assert_eq!(all.statistics, Statistics::All);
+        let medians = Medians::new(&view, &units);
+        assert_eq!(
+            medians.tasks,
+            ["mnist/hard statistics=trained", "mnist/hard statistics=all"]
+        );
+        assert_eq!(medians.lines[1].1, [Some(55.0), Some(52.0)]);
+    }
 }

@@ -1,6 +1,51 @@
-//! Order statistics over seeds.
+//! Order statistics over seeds, and which seeds they are taken over.
 
+use mlprobe_core::RunStatus;
 use serde::Serialize;
+
+mlprobe_graph::named_enum! {
+    /// Which runs a task's medians and quartiles are taken over (`[runs]
+    /// statistics`). Either way every run keeps its rows in `results.csv`
+    /// and is counted as trained or failed.
+    #[derive(Default)]
+    pub enum Statistics("statistics") {
+        /// The runs at or above the failure threshold: the statistics of
+        /// networks that learned their task.
+        #[default]
+        Trained => "trained",
+        /// Every run, failed ones included, as the reference notebooks
+        /// take them.
+        All => "all",
+    }
+}
+
+impl Statistics {
+    /// Whether a run of this status enters the statistics.
+    pub fn counts(self, status: RunStatus) -> bool {
+        match self {
+            Statistics::Trained => status == RunStatus::Trained,
+            Statistics::All => true,
+        }
+    }
+
+    /// Whether this is the default (`trained`), left out of `summary.json`.
+    pub fn is_trained(&self) -> bool {
+        *self == Statistics::Trained
+    }
+}
+
+impl Serialize for Statistics {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.name())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Statistics {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let name = String::deserialize(d)?;
+        name.parse().map_err(serde::de::Error::custom)
+    }
+}
 
 /// The `q` quantile (0..=1) of `values` by linear interpolation between the
 /// closest ranks (numpy's default); `None` for no values.

@@ -47,7 +47,7 @@ pub(super) fn find<'a>(inputs: &[Input<'a>], key: RowKey) -> Option<Input<'a>> {
             .units
             .first()
             .map_or(0, |u| u.rows.iter().filter(|r| key.matches(r)).count());
-        (rows, if rows > 0 { run.units.len() } else { 0 })
+        (rows, if rows > 0 { run.evaluated } else { 0 })
     };
     inputs
         .iter()

@@ -5,7 +5,7 @@
 
 use mlprobe_runner::{Experiment, ExperimentRun, Quartiles, Row};
 
-use super::runs::{gaps, median, median_full, quartiles, row, task_name, trained};
+use super::runs::{counted, gaps, median, median_full, quartiles, row, task_name, trained_count};
 use super::{Context, Rendered, Section};
 use crate::claims::{Input, RowKey};
 use crate::draw;
@@ -59,7 +59,7 @@ fn gap_table(exp: &Experiment, run: &ExperimentRun, binarized: usize, md: &mut M
             architecture(exp, t).to_string(),
             task_name(exp, t),
             network(exp, run, t),
-            format!("{} of {seeds}", trained(run, t).count()),
+            format!("{} of {seeds}", trained_count(run, t)),
             num(median_full(run, t), 1),
             quartiles(Quartiles::of(&gaps(run, t, binarized))),
         ]);
@@ -180,7 +180,7 @@ fn pruning_figures(exp: &Experiment, run: &ExperimentRun, ctx: &Context<'_, '_>)
         (first.rows.iter().enumerate())
             .filter(|(_, r)| r.probe == mlprobe_prune::NAME && r.strategy == "smallest" && r.signed == signed)
             .filter_map(|(i, r)| {
-                let v: Vec<f64> = trained(run, t).map(|u| u.rows[i].accuracy).collect();
+                let v: Vec<f64> = counted(run, t).map(|u| u.rows[i].accuracy).collect();
                 Some((r.level, Quartiles::of(&v)?))
             })
             .collect()

@@ -1,7 +1,7 @@
 //! The complexity map of class pairs: heat-maps, the gap against the SSIM
 //! distance, Spearman correlations and the table of pairs.
 
-use mlprobe_runner::ComplexityMap;
+use mlprobe_runner::{ComplexityMap, MapStability};
 
 use super::{Context, Rendered, Section};
 use crate::claims::Input;
@@ -28,6 +28,9 @@ impl Section for ComplexityMapSection {
             num(map.spearman_ssim_gap_binarized, 3),
             num(map.spearman_ssim_gap_shuffled, 3),
         ));
+        if let Some(st) = &map.stability {
+            md.para(&stability(st));
+        }
         let mut t = Table::new([
             "pair",
             "full %",
@@ -53,6 +56,22 @@ impl Section for ComplexityMapSection {
         md.table(&t);
         Ok(figures)
     }
+}
+
+/// How stable the map is under a change of seeds, in words.
+fn stability(st: &MapStability) -> String {
+    let interval = |i: Option<[f64; 2]>| i.map_or_else(|| "-".into(), |[lo, hi]| format!("[{lo:.3}, {hi:.3}]"));
+    format!(
+        "Stability: the map of each pair's first {h} seeds against that of its next {h} has Spearman **{}** over the pairs for the binarization gap ({} for the shuffle gap); each half alone correlates with the SSIM distance at {} and {}. Resampling every pair's seeds with replacement ({} resamples), the SSIM correlation's 95 % interval is {} for the binarization gap and {} for the shuffle gap.",
+        num(st.halves_gap_binarized, 3),
+        num(st.halves_gap_shuffled, 3),
+        num(st.halves_ssim_gap_binarized[0], 3),
+        num(st.halves_ssim_gap_binarized[1], 3),
+        st.resamples,
+        interval(st.interval_ssim_gap_binarized),
+        interval(st.interval_ssim_gap_shuffled),
+        h = st.half,
+    )
 }
 
 /// The three heat-maps (binarization gap, shuffle gap, SSIM distance) and

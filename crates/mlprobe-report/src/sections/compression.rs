@@ -6,7 +6,7 @@
 
 use mlprobe_runner::{Calibration, Experiment, ExperimentRun, Row, UnitResult, quantile, spearman};
 
-use super::runs::{median_full, task_name, trained};
+use super::runs::{counted, median_full, task_name};
 use super::{Context, Rendered, Section};
 use crate::claims::Input;
 use crate::markdown::{Markdown, Table, num};
@@ -84,7 +84,7 @@ fn bits(unit: &UnitResult, scope: &str, tol: f64) -> Option<f64> {
 /// The summary of task `t`.
 pub(crate) fn summarize(exp: &Experiment, run: &ExperimentRun, t: usize, tol: f64, map: &Calibration) -> Summary {
     let median = |f: &dyn Fn(&UnitResult) -> Option<f64>| {
-        let v: Vec<f64> = trained(run, t).filter_map(f).collect();
+        let v: Vec<f64> = counted(run, t).filter_map(f).collect();
         quantile(&v, 0.5)
     };
     let gap = |s: &str| median(&|u| Some(u.full - accuracy(u, mlprobe_binarize::NAME, s, 0.0)?));

@@ -25,7 +25,16 @@ impl Section for ReferenceEvaluation {
     }
 
     fn render(&self, (exp, run): Input<'_>, _: &Context<'_, '_>, md: &mut Markdown) -> Rendered {
-        let bases = base_tasks(exp);
+        // One statistics: the others are the fidelity section's.
+        let first = exp.statistics.first().copied().unwrap_or_default();
+        let bases: Vec<(BaseTask, Vec<usize>)> = (base_tasks(exp).into_iter())
+            .map(|(b, ts)| {
+                (
+                    b,
+                    ts.into_iter().filter(|&t| exp.tasks[t].statistics == first).collect(),
+                )
+            })
+            .collect();
         let curves = curves(run);
         let arms: Vec<String> = (bases.first())
             .map(|(_, ts)| ts.iter().map(|&t| exp.tasks[t].arm_label()).collect())

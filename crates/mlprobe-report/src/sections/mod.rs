@@ -8,6 +8,7 @@ mod budget;
 mod complexity_map;
 pub(crate) mod compression;
 mod evaluation;
+mod fidelity;
 mod full_data;
 mod layers;
 mod runs;
@@ -50,6 +51,7 @@ pub(crate) static SECTIONS: &[&dyn Section] = &[
     &uncovered::Uncovered,
     &budget::Budget,
     &evaluation::ReferenceEvaluation,
+    &fidelity::Fidelity,
     &architectures::Architectures,
     &compression::Compression,
     &layers::Layers,

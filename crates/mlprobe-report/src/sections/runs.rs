@@ -1,4 +1,4 @@
-//! Reading one run for the sections: rows, trained seeds, medians, gaps,
+//! Reading one run for the sections: rows, counted seeds, medians, gaps,
 //! and tasks without their arm.
 
 use mlprobe_core::RunStatus;
@@ -17,25 +17,30 @@ pub(super) fn row(run: &ExperimentRun, pick: impl Fn(&Row) -> bool) -> Option<us
 
 /// Per trained seed of task `t`: full accuracy minus the accuracy of row `r`.
 pub(super) fn gaps(run: &ExperimentRun, t: usize, r: usize) -> Vec<f64> {
-    trained(run, t).map(|u| u.full - u.rows[r].accuracy).collect()
+    counted(run, t).map(|u| u.full - u.rows[r].accuracy).collect()
 }
 
-/// The trained units of task `t`.
-pub(super) fn trained(run: &ExperimentRun, t: usize) -> impl Iterator<Item = &UnitResult> {
-    run.units
-        .iter()
-        .filter(move |u| u.task == t && u.status == RunStatus::Trained)
+/// The runs of task `t` that trained, whatever its statistics count.
+pub(super) fn trained_count(run: &ExperimentRun, t: usize) -> usize {
+    (run.units.iter())
+        .filter(|u| u.task == t && u.status == RunStatus::Trained)
+        .count()
+}
+
+/// The units of task `t` its statistics count (its trained ones by default).
+pub(super) fn counted(run: &ExperimentRun, t: usize) -> impl Iterator<Item = &UnitResult> {
+    run.counted(t)
 }
 
 /// Median over trained seeds of task `t` of row `r`'s accuracy.
 pub(super) fn median(run: &ExperimentRun, t: usize, r: usize) -> Option<f64> {
-    let v: Vec<f64> = trained(run, t).map(|u| u.rows[r].accuracy).collect();
+    let v: Vec<f64> = counted(run, t).map(|u| u.rows[r].accuracy).collect();
     quantile(&v, 0.5)
 }
 
 /// Median unperturbed accuracy over trained seeds of task `t`.
 pub(super) fn median_full(run: &ExperimentRun, t: usize) -> Option<f64> {
-    let full: Vec<f64> = trained(run, t).map(|u| u.full).collect();
+    let full: Vec<f64> = counted(run, t).map(|u| u.full).collect();
     quantile(&full, 0.5)
 }
 

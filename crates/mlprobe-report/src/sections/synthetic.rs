@@ -1,7 +1,6 @@
 //! The synthetic difficulty curve: the binarization gap against the
 //! separation of two Gaussian classes.
 
-use mlprobe_core::RunStatus;
 use mlprobe_runner::{Quartiles, spearman};
 
 use super::runs::{quartiles, row};
@@ -42,11 +41,7 @@ fn curve((exp, run): Input<'_>, ctx: &Context<'_, '_>, md: &mut Markdown) -> Res
     let (mut knobs, mut gaps) = (Vec::new(), Vec::new());
     for (t, spec) in exp.tasks.iter().enumerate() {
         let knob = spec.knob.expect("checked");
-        let trained: Vec<_> = run
-            .units
-            .iter()
-            .filter(|u| u.task == t && u.status == RunStatus::Trained)
-            .collect();
+        let trained: Vec<_> = run.counted(t).collect();
         let f: Vec<f64> = trained.iter().map(|u| u.full).collect();
         let b: Vec<f64> = trained.iter().map(|u| u.rows[bin_row].accuracy).collect();
         let g: Vec<f64> = trained.iter().map(|u| u.full - u.rows[bin_row].accuracy).collect();

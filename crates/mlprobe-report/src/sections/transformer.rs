@@ -6,7 +6,7 @@
 use mlprobe_graph::ArchitectureKind;
 use mlprobe_runner::{Experiment, ExperimentRun, Quartiles, Row, UnitResult, quantile};
 
-use super::runs::{median_full, task_name, trained};
+use super::runs::{counted, median_full, task_name};
 use super::{Context, Rendered, Section};
 use crate::claims::Input;
 use crate::draw;
@@ -93,7 +93,7 @@ impl View<'_> {
     fn accuracy(&self, t: usize, row: Option<usize>) -> Option<f64> {
         let r = row?;
         quantile(
-            &trained(self.run, t).map(|u| u.rows[r].accuracy).collect::<Vec<_>>(),
+            &counted(self.run, t).map(|u| u.rows[r].accuracy).collect::<Vec<_>>(),
             0.5,
         )
     }
@@ -218,7 +218,7 @@ impl View<'_> {
 
     /// Median over task `t`'s trained seeds of the measure `name`.
     fn measure(&self, t: usize, name: &str) -> Option<f64> {
-        let v: Vec<f64> = trained(self.run, t)
+        let v: Vec<f64> = counted(self.run, t)
             .filter_map(|u| u.measures.iter().find(|(n, _)| n == name).map(|m| m.1))
             .collect();
         quantile(&v, 0.5)
@@ -316,7 +316,7 @@ impl View<'_> {
             (rows.iter().enumerate())
                 .filter(|(_, r)| r.probe == mlprobe_noise::NAME && r.strategy == strategy && !r.signed)
                 .filter_map(|(i, r)| {
-                    let v: Vec<f64> = trained(self.run, t).filter_map(|u| value(u, i)).collect();
+                    let v: Vec<f64> = counted(self.run, t).filter_map(|u| value(u, i)).collect();
                     Some((r.level, Quartiles::of(&v)?))
                 })
                 .collect()

@@ -18,6 +18,12 @@ pub enum Sweepable<T> {
     Many(Vec<T>),
 }
 
+impl<T: Default> Default for Sweepable<T> {
+    fn default() -> Self {
+        Sweepable::One(T::default())
+    }
+}
+
 impl<T: Clone> Sweepable<T> {
     /// The values, one for an unswept key.
     pub fn values(&self) -> Vec<T> {

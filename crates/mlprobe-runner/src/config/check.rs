@@ -14,6 +14,7 @@ use super::{DataSource, Experiment, MAX_SSIM_PAIRS, TaskSpec};
 use crate::errors::{ConfigError, InvalidKey};
 use crate::evaluation::Evaluation;
 use crate::probes::ProbeSpec;
+use crate::stats::Statistics;
 
 /// Most seeds per task.
 const MAX_SEEDS: usize = 100_000;
@@ -31,7 +32,11 @@ impl ExperimentFile {
         let failed_below = self.runs.failed_below;
         let training = check_training(&arms, failed_below).map_err(in_file)?;
         check_runs(&self.runs).map_err(in_file)?;
-        let tasks = check_tasks(self.tasks, &arms, &training, failed_below).map_err(in_file)?;
+        let statistics = check_statistics(&self.runs, self.map.is_some()).map_err(in_file)?;
+        let mut tasks = check_tasks(self.tasks, &arms, &training, failed_below).map_err(in_file)?;
+        for t in &mut tasks {
+            t.statistics = statistics[0];
+        }
         check_network_sizes(&tasks).map_err(in_file)?;
         if let Some(map) = &self.map {
             check_map(map).map_err(in_file)?;
@@ -47,6 +52,7 @@ impl ExperimentFile {
             quick_seeds: self.runs.quick_seeds,
             first_seed: self.runs.first_seed,
             failed_below,
+            statistics,
             tasks,
             probes: self.probes,
             map: self.map,
@@ -140,6 +146,35 @@ fn check_runs(r: &RunsSection) -> Result<(), InvalidKey> {
         }
     }
     Ok(())
+}
+
+/// `[runs] statistics`: each value once, and one value in a complexity map
+/// (whose gaps are taken over one set of runs).
+fn check_statistics(r: &RunsSection, map: bool) -> Result<Vec<Statistics>, InvalidKey> {
+    let values = r.statistics.values();
+    let text = || {
+        let names: Vec<String> = values.iter().map(|v| format!("{:?}", v.name())).collect();
+        format!("[{}]", names.join(", "))
+    };
+    if let Some(v) = values
+        .iter()
+        .enumerate()
+        .find_map(|(i, v)| values[..i].contains(v).then_some(v))
+    {
+        return Err(InvalidKey::new(
+            "runs.statistics",
+            text(),
+            format!("each value once ({v} is given twice)"),
+        ));
+    }
+    if map && values.len() > 1 {
+        return Err(InvalidKey::new(
+            "runs.statistics",
+            text(),
+            "one value in an experiment with a [map] table",
+        ));
+    }
+    Ok(values)
 }
 
 /// `[[tasks]]`: every entry expanded (pairs, separations) and crossed with
@@ -236,6 +271,7 @@ fn synthetic_tasks(
                 knob: Some(sep),
                 training: training.clone(),
                 evaluation: Evaluation::default(),
+                statistics: Statistics::default(),
                 arm: Vec::new(),
             })
         })
@@ -294,6 +330,7 @@ fn dataset_tasks(
             knob: None,
             training: training.clone(),
             evaluation: Evaluation::default(),
+            statistics: Statistics::default(),
             arm: Vec::new(),
         })
         .collect())

@@ -8,6 +8,7 @@ use serde::Deserialize;
 use super::arms::Sweepable;
 use crate::evaluation::{Biases, EvalActivation};
 use crate::probes::ProbeSpec;
+use crate::stats::Statistics;
 
 /// The `[training]` table: the core crate's parameters, every key required;
 /// a list of values sweeps a key.
@@ -161,6 +162,10 @@ pub struct RunsSection {
     /// A run whose full-precision test accuracy (%) is below this failed.
     #[serde(default = "default_failed_below")]
     pub failed_below: f64,
+    /// The runs medians and quartiles are taken over: `trained` (default)
+    /// or `all`; a list summarises the same runs each way.
+    #[serde(default)]
+    pub statistics: Sweepable<Statistics>,
 }
 
 fn default_failed_below() -> f64 {

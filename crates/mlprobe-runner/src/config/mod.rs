@@ -24,6 +24,7 @@
 //! quick_seeds = 8       # seeds per task with --quick
 //! first_seed = 0        # optional, default 0
 //! failed_below = 70.0   # optional, default 70: runs below this test accuracy (%) failed
+//! statistics = "trained" # optional: medians over trained runs, or "all" runs; a list gives both
 //!
 //! [[tasks]]
 //! label = "easy"
@@ -39,6 +40,8 @@
 //! A `[training]` or `[evaluation]` value given as a list is swept: every
 //! task runs in every combination of the swept values (an *arm*, see
 //! [`arms`]), and the rows of `results.csv` name their arm in appended columns.
+//! A list of `statistics` only summarises the same runs each way: its arms
+//! ([`Experiment::summarised`]) share their units and rows.
 //!
 //! [`file`] holds the tables as written, [`check`] turns them into an
 //! [`Experiment`], table by table.
@@ -60,6 +63,7 @@ use crate::errors::{ConfigError, InvalidKey};
 use crate::evaluation::Evaluation;
 use crate::probes::{ProbeSpec, SweepPoint};
 use crate::seed::hex_digest_bytes;
+use crate::stats::Statistics;
 use file::ExperimentFile;
 
 /// Most evaluations (networks evaluated) one experiment run may make.
@@ -153,6 +157,8 @@ pub struct TaskSpec {
     pub training: TrainConfig,
     /// How its perturbed networks are evaluated.
     pub evaluation: Evaluation,
+    /// The runs its medians and quartiles are taken over.
+    pub statistics: Statistics,
     /// The values of the experiment's swept keys in this task's arm, as
     /// `(column, value)`, in the order of [`Experiment::columns`]; empty when
     /// nothing is swept.
@@ -175,7 +181,7 @@ impl TaskSpec {
     }
 
     /// The label with the arm, e.g. `easy epochs=5` (the label alone without a sweep).
-    pub(crate) fn full_label(&self) -> String {
+    pub fn full_label(&self) -> String {
         if self.arm.is_empty() {
             self.label.clone()
         } else {
@@ -223,6 +229,9 @@ pub struct Experiment {
     pub first_seed: u64,
     /// Failure threshold in percent.
     pub failed_below: f64,
+    /// The runs statistics are taken over, each value once; the first is
+    /// every task's own, the others make the arms of [`Experiment::summarised`].
+    pub statistics: Vec<Statistics>,
     /// The tasks.
     pub tasks: Vec<TaskSpec>,
     /// The probes as configured.
@@ -339,6 +348,7 @@ impl Experiment {
                     knob: None,
                     training: training.clone(),
                     evaluation: spec.evaluation,
+                    statistics: Statistics::Trained,
                     arm,
                 });
             }
@@ -350,6 +360,7 @@ impl Experiment {
             quick_seeds: 1,
             first_seed: seed,
             failed_below: 0.0,
+            statistics: vec![Statistics::Trained],
             tasks,
             map: None,
             model: Some(model),
@@ -396,6 +407,31 @@ impl Experiment {
         (0..self.tasks.len())
             .flat_map(|task| seeds.iter().map(move |&seed| UnitId { task, seed }))
             .collect()
+    }
+
+    /// The experiment as its outputs summarise it: with one `statistics`
+    /// value, itself; with several, every task once per value (the value
+    /// added to its arm as `statistics`), the first value's tasks first and
+    /// at their own indices. Units of task `t` are summarised as those of
+    /// tasks `t + k * self.tasks.len()` (see [`crate::ExperimentRun`]).
+    pub fn summarised(&self) -> Experiment {
+        if self.statistics.len() < 2 {
+            return self.clone();
+        }
+        let tasks = (self.statistics.iter())
+            .flat_map(|&statistics| {
+                self.tasks.iter().map(move |t| {
+                    let mut arm = t.arm.clone();
+                    arm.push(("statistics".to_string(), statistics.to_string()));
+                    TaskSpec {
+                        statistics,
+                        arm,
+                        ..t.clone()
+                    }
+                })
+            })
+            .collect();
+        Experiment { tasks, ..self.clone() }
     }
 
     /// Every probe point of the experiment, in a fixed order.
@@ -565,6 +601,42 @@ probe = "binarize"
     }
 
     #[test]
+    fn statistics_default_to_trained_and_a_list_summarises_each_way() {
+        let e = parse(GOOD).unwrap();
+        assert_eq!(e.statistics, [Statistics::Trained]);
+        assert_eq!(e.summarised().tasks.len(), 1);
+        let all = parse(&GOOD.replace("quick_seeds = 2", "quick_seeds = 2\nstatistics = \"all\"")).unwrap();
+        assert_eq!(all.tasks[0].statistics, Statistics::All);
+        assert!(all.columns.is_empty());
+        let both = GOOD.replace(
+            "quick_seeds = 2",
+            "quick_seeds = 2\nstatistics = [\"trained\", \"all\"]",
+        );
+        let e = parse(&both).unwrap();
+        assert_eq!(e.tasks.len(), 1, "the arms of statistics are not evaluated apart");
+        assert!(e.columns.is_empty(), "nor do they add a column to results.csv");
+        let view = e.summarised();
+        let labels: Vec<(String, Statistics)> = view.tasks.iter().map(|t| (t.full_label(), t.statistics)).collect();
+        assert_eq!(
+            labels,
+            [
+                ("easy statistics=trained".to_string(), Statistics::Trained),
+                ("easy statistics=all".to_string(), Statistics::All)
+            ]
+        );
+        let err = parse(&GOOD.replace("quick_seeds = 2", "quick_seeds = 2\nstatistics = \"some\""))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("unknown statistics `some`: expected one of trained, all"),
+            "{err}"
+        );
+        let map = format!("{both}[map]\n").replace("classes = [0, 7]", "classes = [0, 7, 9]\npairs = true");
+        let err = parse(&map).unwrap_err().to_string();
+        assert!(err.contains("`runs.statistics`") && err.contains("one value"), "{err}");
+    }
+
+    #[test]
     fn unknown_keys_are_named() {
         let err = parse(&GOOD.replace("epochs = 75", "epochs = 75\nepoch = 3"))
             .unwrap_err()
@@ -593,6 +665,11 @@ probe = "binarize"
             ("dataset = \"mnist\"", "dataset = \"cifar\"", "tasks[0].dataset"),
             ("label = \"easy\"", "label = \"e asy\"", "tasks[0].label"),
             ("probe = \"binarize\"", "probe = \"melt\"", "probes[0].probe"),
+            (
+                "quick_seeds = 2",
+                "quick_seeds = 2\nstatistics = [\"all\", \"all\"]",
+                "runs.statistics",
+            ),
         ];
         for (from, to, key) in cases {
             let err = parse(&GOOD.replace(from, to)).unwrap_err().to_string();
