@@ -31,5 +31,5 @@ pub use cnn::Cnn;
 pub use errors::TrainError;
 pub use hyperparams::{ConvParams, TrainConfig, TrainParams, VitParams};
 pub use model::Mlp;
-pub use train::{RunStatus, TrainOutcome, TrainedModel, train, train_stack};
+pub use train::{RunStatus, TrainOutcome, TrainedModel, train, train_stack, trains_on_pixels};
 pub use vit::Vit;

@@ -18,8 +18,10 @@
 use burn::module::Module;
 use burn::optim::{GradientsParams, ModuleOptimizer};
 use burn::tensor::{Device, Tensor, TensorData};
-use mlprobe_graph::{Architecture, Evaluator, ProbeRng, WeightStack, initial_network, initial_weights, probe_rng};
-use mlprobe_tasks::Task;
+use mlprobe_graph::{
+    Architecture, ArchitectureKind, Evaluator, ProbeRng, WeightStack, initial_network, initial_weights, probe_rng,
+};
+use mlprobe_tasks::{Examples, Task};
 use rand::seq::SliceRandom;
 use serde::{Deserialize, Serialize};
 
@@ -222,6 +224,22 @@ fn dense_batch(task: &Task, orders: &[Vec<usize>], start: usize, b: usize, devic
     Tensor::<3>::from_data(TensorData::new(xb, [orders.len(), b, dim]), device)
 }
 
+/// The inputs as their non-zero pixels where [`train_stack`] computes an
+/// MLP's first layer from those alone (an MLP whose inputs are all
+/// normalised pixels); `None` where it takes the dense product.
+fn first_layer_pixels(config: &TrainConfig, examples: &Examples) -> Option<PixelRows> {
+    (config.params().architecture == ArchitectureKind::Mlp)
+        .then(|| PixelRows::of(examples))
+        .flatten()
+}
+
+/// Whether [`train_stack`] computes the first layer of `config`'s network
+/// on `examples` from their non-zero pixels alone: its faster path, which
+/// `reproduce --plan` prices apart.
+pub fn trains_on_pixels(config: &TrainConfig, examples: &Examples) -> bool {
+    first_layer_pixels(config, examples).is_some()
+}
+
 /// Trains one network per seed on `task.train`, all in one stack, and
 /// judges each on `task.test`. Every model is the same bits as
 /// [`train()`] with its seed; a model that fails (stays below
@@ -257,7 +275,7 @@ pub fn train_stack(task: &Task, config: &TrainConfig, seeds: &[u64]) -> Result<V
     let (weights, curves) = match architecture {
         Architecture::Mlp => {
             let model = StackedMlp::new(&init, &device);
-            let pixels = PixelRows::of(&task.train);
+            let pixels = first_layer_pixels(config, &task.train);
             let forward = |model: &StackedMlp, batch| mlp_forward(model, batch, &device);
             let (model, curves) = fit(model, &device, task, config, (&mut rngs, pixels.as_ref()), forward);
             (model.valid().to_weights(), curves)
@@ -330,6 +348,31 @@ mod tests {
             acc > 0.9 * 100.0 * GaussianPair::with_separation(5.0).bayes_accuracy(),
             "accuracy {acc}"
         );
+    }
+
+    #[test]
+    fn only_an_mlp_on_pixels_takes_the_pixel_path() {
+        let images = Task::from_classes(Embedded::Mnist.load(), &[0, 7]).unwrap();
+        let gaussian = GaussianPair {
+            n_train: 20,
+            n_test: 20,
+            dim: 16,
+            ..GaussianPair::with_separation(2.0)
+        }
+        .generate()
+        .unwrap();
+        let config = |architecture| {
+            TrainParams {
+                architecture,
+                conv: (architecture == ArchitectureKind::Cnn).then(Default::default),
+                ..Default::default()
+            }
+            .check()
+            .unwrap()
+        };
+        assert!(trains_on_pixels(&config(ArchitectureKind::Mlp), &images.train));
+        assert!(!trains_on_pixels(&config(ArchitectureKind::Mlp), &gaussian.train));
+        assert!(!trains_on_pixels(&config(ArchitectureKind::Cnn), &images.train));
     }
 
     #[test]

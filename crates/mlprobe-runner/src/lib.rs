@@ -67,7 +67,7 @@ pub use errors::{ConfigError, InvalidKey, RunError, error_chain};
 pub use evaluation::{Biases, EvalActivation, Evaluation};
 pub use given::{GivenData, GivenError, ModelReading, label_of};
 pub use output::{CSV_HEADER, Medians, PointLabel, Row, Summary, TaskSummary, UnitResult};
-pub use plan::{ExperimentPlan, PendingUnit, TrainingPath, plan};
+pub use plan::{ExperimentPlan, PendingUnit, plan};
 pub use probes::{Grid, ProbeSpec, Scale, StageSpec, SweepPoint};
 pub use resonance::{BINS, Resonance, ResonanceSummary, ResonanceUnit};
 pub use run::{ExperimentRun, RunOptions, UnitsDone, run_experiment, run_experiment_with, run_units};
@@ -83,3 +83,4 @@ pub use tensor_sweep::{
     Labels, NamedTensor, Scores, Targets, TensorRun, TensorSweep, TensorSweepError, probe_points, probe_points_of_text,
     run_tensor_sweep,
 };
+pub use training::TrainingPath;

@@ -13,6 +13,7 @@ use crate::data::{TaskLoader, dataset_of};
 use crate::errors::RunError;
 use crate::run::RunOptions;
 use crate::shard::{Shard, partition};
+use crate::training::{TrainingPath, training_path};
 
 /// A unit a run would compute.
 #[derive(Debug, Clone, PartialEq)]
@@ -34,19 +35,6 @@ pub struct PendingUnit {
     pub weights: u64,
     /// How its model would be trained, which sets the cost of that work.
     pub training: TrainingPath,
-}
-
-/// How the runner trains a model, each at its own cost per example and
-/// weight (`reproduce --plan` measures the three).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TrainingPath {
-    /// An MLP on images, in a stack: its first layer sums the non-zero
-    /// pixels only.
-    PixelStack,
-    /// An MLP on other inputs, or a ViT, in a stack.
-    DenseStack,
-    /// A CNN, alone.
-    Alone,
 }
 
 /// The plan of one experiment.
@@ -78,6 +66,7 @@ pub fn plan(
     let mut plans = Vec::new();
     for (e, exp) in experiments.iter().enumerate() {
         let points = exp.sweep(opts.quick);
+        let (loader, mut paths) = (TaskLoader::new(exp), HashMap::new());
         let mine: Vec<UnitId> = assignment
             .iter()
             .filter(|(u, k)| u.experiment == e && shard.is_none_or(|s| s.index == *k))
@@ -97,6 +86,7 @@ pub fn plan(
             }
             let spec = &exp.tasks[unit.task];
             let (train_examples, test_examples, inputs) = sizes(exp, unit.task, &mut datasets)?;
+            let training = path_of(&mut paths, (exp, &loader), unit.task)?;
             let path = store.model_path(spec, unit.seed);
             plan.pending.push(PendingUnit {
                 unit,
@@ -108,16 +98,27 @@ pub fn plan(
                     ArchitectureKind::Mlp => spec.training.weights(inputs, spec.classes.len()),
                     _ => spec.training.multiply_adds(inputs, spec.classes.len()),
                 },
-                training: match (spec.training.params().architecture, &spec.source) {
-                    (ArchitectureKind::Cnn, _) => TrainingPath::Alone,
-                    (ArchitectureKind::Mlp, DataSource::Embedded(_) | DataSource::Dir(_)) => TrainingPath::PixelStack,
-                    _ => TrainingPath::DenseStack,
-                },
+                training,
             });
         }
         plans.push(plan);
     }
     Ok(plans)
+}
+
+/// How the models of task `t` would be trained, decided on its examples
+/// as training decides; each task is loaded once.
+fn path_of(
+    paths: &mut HashMap<usize, TrainingPath>,
+    (exp, loader): (&Experiment, &TaskLoader<'_>),
+    t: usize,
+) -> Result<TrainingPath, RunError> {
+    if let Some(&path) = paths.get(&t) {
+        return Ok(path);
+    }
+    let path = training_path(&exp.tasks[t], &loader.load(t)?);
+    paths.insert(t, path);
+    Ok(path)
 }
 
 /// Training and test examples of task `t`, and its input dimension; each

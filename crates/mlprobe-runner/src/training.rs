@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 use std::path::PathBuf;
 
-use mlprobe_core::train_stack;
+use mlprobe_core::{train_stack, trains_on_pixels};
 use mlprobe_graph::{ArchitectureKind, WeightStack};
 use mlprobe_tasks::Task;
 use rayon::prelude::*;
@@ -26,6 +26,31 @@ pub(crate) const STACK: usize = 4;
 /// --only architectures`: 74 ms alone, 90 ms per model in a stack of 4),
 /// its products being large enough on their own.
 const CNN_STACK: usize = 1;
+
+/// How the runner trains a model, each at its own cost per example and
+/// weight (`reproduce --plan` measures the three).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TrainingPath {
+    /// An MLP on images, in a stack: its first layer sums the non-zero
+    /// pixels only.
+    PixelStack,
+    /// An MLP on other inputs, or a ViT, in a stack.
+    DenseStack,
+    /// A CNN, alone.
+    Alone,
+}
+
+/// How the models of task `spec` are trained on `task`: the stack size
+/// [`train_missing`] gives them, and the first layer the core computes.
+pub(crate) fn training_path(spec: &TaskSpec, task: &Task) -> TrainingPath {
+    if stack_size(spec) == 1 {
+        TrainingPath::Alone
+    } else if trains_on_pixels(&spec.training, &task.train) {
+        TrainingPath::PixelStack
+    } else {
+        TrainingPath::DenseStack
+    }
+}
 
 /// The stack size of task `spec`'s models.
 fn stack_size(spec: &TaskSpec) -> usize {
