@@ -144,8 +144,8 @@ pub fn build(exp: &Experiment, units: &[UnitResult]) -> Result<Option<Complexity
                 .filter_map(|u| Some(value(u, "none", "none")? - value(u, probe, strategy)?))
                 .collect()
         };
-        let median = |v: Vec<f64>| quantile(&v, 0.5);
-        seed_gaps.push([gaps("binarize", "none"), gaps("randomize", "B")]);
+        let median = |v: &[f64]| quantile(v, 0.5);
+        let (gap_binarized, gap_shuffled) = (gaps("binarize", "none"), gaps("randomize", "B"));
         let index = |c: u8| {
             classes
                 .iter()
@@ -155,14 +155,15 @@ pub fn build(exp: &Experiment, units: &[UnitResult]) -> Result<Option<Complexity
         let (a, b) = (index(spec.classes[0]), index(spec.classes[1]));
         pairs.push(PairResult {
             classes: [spec.classes[0], spec.classes[1]],
-            full: median(column("none", "none")),
-            binarized: median(column("binarize", "none")),
-            gap_binarized: median(gaps("binarize", "none")),
-            shuffled: median(column("randomize", "B")),
-            gap_shuffled: median(gaps("randomize", "B")),
+            full: median(&column("none", "none")),
+            binarized: median(&column("binarize", "none")),
+            gap_binarized: median(&gap_binarized),
+            shuffled: median(&column("randomize", "B")),
+            gap_shuffled: median(&gap_shuffled),
             failed,
             ssim_distance: ssim_distance[a * k + b],
         });
+        seed_gaps.push([gap_binarized, gap_shuffled]);
     }
     let corr = |gap: fn(&PairResult) -> Option<f64>| {
         let both: Vec<(f64, f64)> = pairs.iter().filter_map(|p| Some((p.ssim_distance, gap(p)?))).collect();

@@ -5,7 +5,7 @@
 
 use mlprobe_runner::{Experiment, ExperimentRun, Quartiles, Row};
 
-use super::runs::{counted, gaps, median, median_full, quartiles, row, task_name, trained_count};
+use super::runs::{counted, gaps, median, median_full, quartiles, row, run_counts, task_name};
 use super::{Context, Rendered, Section};
 use crate::claims::{Input, RowKey};
 use crate::draw;
@@ -59,7 +59,7 @@ fn gap_table(exp: &Experiment, run: &ExperimentRun, binarized: usize, md: &mut M
             architecture(exp, t).to_string(),
             task_name(exp, t),
             network(exp, run, t),
-            format!("{} of {seeds}", trained_count(run, t)),
+            format!("{} of {seeds}", run_counts(run, t).0),
             num(median_full(run, t), 1),
             quartiles(Quartiles::of(&gaps(run, t, binarized))),
         ]);

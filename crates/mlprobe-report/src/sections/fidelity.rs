@@ -8,7 +8,7 @@ use mlprobe_runner::{
     Biases, EvalActivation, Evaluation, Experiment, ExperimentRun, Quartiles, Statistics, TaskSpec, quantile,
 };
 
-use super::runs::{BaseTask, base_tasks};
+use super::runs::{BaseTask, base_tasks, run_counts};
 use super::{Context, Rendered, Section};
 use crate::claims::Input;
 use crate::draw::{self};
@@ -88,9 +88,8 @@ fn failure_shares(run: &ExperimentRun, bases: &[(BaseTask, Vec<usize>)]) -> Tabl
 
 /// `(failed, runs)` of task `t`.
 fn failure_count(run: &ExperimentRun, t: usize) -> (usize, usize) {
-    let mine = run.units.iter().filter(|u| u.task == t);
-    let failed = mine.clone().filter(|u| u.status == RunStatus::Failed).count();
-    (failed, mine.count())
+    let (trained, runs) = run_counts(run, t);
+    (runs - trained, runs)
 }
 
 fn share(k: usize, n: usize) -> f64 {

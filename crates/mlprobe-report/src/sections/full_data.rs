@@ -2,7 +2,7 @@
 
 use mlprobe_runner::{DataSource, Experiment, ExperimentRun, quantile};
 
-use super::runs::{gaps, median, median_full, row, trained_count};
+use super::runs::{gaps, median, median_full, row, run_counts};
 use super::{Context, Rendered, Section};
 use crate::claims::{Input, RowKey};
 use crate::markdown::{Markdown, Table, num};
@@ -63,7 +63,7 @@ fn describe(exp: &Experiment, run: &ExperimentRun, t: usize, b: usize) -> [Strin
             u.test_images,
         )
     });
-    let (n, total) = (trained_count(run, t), run.units.iter().filter(|u| u.task == t).count());
+    let (n, total) = run_counts(run, t);
     [
         num(median_full(run, t), 1),
         num(median(run, t, b), 1),

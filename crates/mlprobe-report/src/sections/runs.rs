@@ -20,11 +20,11 @@ pub(super) fn gaps(run: &ExperimentRun, t: usize, r: usize) -> Vec<f64> {
     counted(run, t).map(|u| u.full - u.rows[r].accuracy).collect()
 }
 
-/// The runs of task `t` that trained, whatever its statistics count.
-pub(super) fn trained_count(run: &ExperimentRun, t: usize) -> usize {
-    (run.units.iter())
-        .filter(|u| u.task == t && u.status == RunStatus::Trained)
-        .count()
+/// `(trained, runs)` of task `t`, whatever its statistics count.
+pub(super) fn run_counts(run: &ExperimentRun, t: usize) -> (usize, usize) {
+    let mine = run.units.iter().filter(|u| u.task == t);
+    let trained = mine.clone().filter(|u| u.status == RunStatus::Trained).count();
+    (trained, mine.count())
 }
 
 /// The units of task `t` its statistics count (its trained ones by default).
